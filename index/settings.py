@@ -1,0 +1,88 @@
+"""Where the assistant keeps its model, caches and indexes.
+
+One environment variable, ``ASSISTANT_HOME``, names a user directory; an
+optional ``settings.json`` inside it holds the rest (model, corpus, mode).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import platformdirs
+
+HOME_ENV = "ASSISTANT_HOME"
+APP_NAME = "press-assistant"
+DEFAULT_MODEL = "embeddinggemma-300m"
+SETTINGS_FILE = "settings.json"
+REPO_CORPUS = Path(__file__).resolve().parent.parent / "corpus" / "releases"
+
+
+class SettingsError(ValueError):
+    """The settings file or a setting value is unusable."""
+
+
+def default_home() -> Path:
+    configured = os.environ.get(HOME_ENV, "").strip()
+    if configured:
+        return Path(configured).expanduser()
+    return Path(platformdirs.user_data_dir(APP_NAME))
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path = field(default_factory=default_home)
+    model: str = DEFAULT_MODEL
+    corpus_dir: Path = REPO_CORPUS
+    index_name: str = "default"
+    retrieval_mode: str = "hybrid"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.home / "models"
+
+    @property
+    def embedding_cache_path(self) -> Path:
+        return self.home / "cache" / "embeddings.sqlite"
+
+    @property
+    def indexes_dir(self) -> Path:
+        return self.home / "indexes"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.indexes_dir / self.index_name
+
+    @property
+    def feedback_path(self) -> Path:
+        return self.home / "feedback" / "feedback.jsonl"
+
+    def with_overrides(self, **changes: object) -> "Settings":
+        """Copy with the non-None keyword values applied."""
+        kept = {key: value for key, value in changes.items() if value is not None}
+        if "home" in kept:
+            kept["home"] = Path(str(kept["home"])).expanduser()
+        if "corpus_dir" in kept:
+            kept["corpus_dir"] = Path(str(kept["corpus_dir"])).expanduser()
+        return replace(self, **kept)  # type: ignore[arg-type]
+
+
+def load_settings(home: Path | None = None) -> Settings:
+    """Settings from ``$ASSISTANT_HOME/settings.json``, defaults otherwise."""
+    base = Settings(home=home) if home is not None else Settings()
+    path = base.home / SETTINGS_FILE
+    if not path.exists():
+        return base
+    try:
+        stored = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise SettingsError(f"cannot read {path}: {error}") from error
+    if not isinstance(stored, dict):
+        raise SettingsError(f"{path} must hold a JSON object")
+    allowed = {"model", "corpus_dir", "index_name", "retrieval_mode"}
+    unknown = sorted(set(stored) - allowed)
+    if unknown:
+        raise SettingsError(f"{path}: unknown setting(s) {', '.join(unknown)}; allowed: {', '.join(sorted(allowed))}")
+    return base.with_overrides(**stored)

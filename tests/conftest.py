@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from index.encoder import register_encoder
+from tests.fake_encoder import HashingEncoder
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SHARED_DIR = REPO_ROOT.parent / "shared"
+
+register_encoder("fake", lambda rest: HashingEncoder(int(rest or 64)))
+
+
+@pytest.fixture
+def fake_encoder() -> HashingEncoder:
+    return HashingEncoder(64)
+
+
+@pytest.fixture
+def assistant_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty ASSISTANT_HOME for the test."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("ASSISTANT_HOME", str(home))
+    return home
+
+
+@pytest.fixture(scope="session")
+def seeds_dir() -> Path:
+    return SHARED_DIR / "seeds"
+
+
+@pytest.fixture(scope="session")
+def ntrex_dir() -> Path:
+    return SHARED_DIR / "data" / "ntrex"
