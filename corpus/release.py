@@ -27,7 +27,11 @@ class Paragraph:
 
 @dataclass(frozen=True)
 class Release:
-    """A cleaned release; paragraph offsets index into ``text``."""
+    """A cleaned release; paragraph offsets index into ``text``.
+
+    ``declared_languages`` are the tags the file's metadata declared (empty when
+    the languages were detected); sh labels of such releases are not guesses.
+    """
 
     id: str
     title: str
@@ -36,6 +40,7 @@ class Release:
     text: str
     paragraphs: tuple[Paragraph, ...]
     path: str = ""
+    declared_languages: tuple[str, ...] = ()
 
     @property
     def languages(self) -> tuple[str, ...]:

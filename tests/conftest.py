@@ -35,3 +35,19 @@ def seeds_dir() -> Path:
 @pytest.fixture(scope="session")
 def ntrex_dir() -> Path:
     return SHARED_DIR / "data" / "ntrex"
+
+
+# --- real embedding model (index) ---------------------------------------------------------
+# Resolved at import time, before any test points ASSISTANT_HOME at a temporary folder.
+from index.settings import Settings as _Settings  # noqa: E402
+from index.settings import default_home as _default_home  # noqa: E402
+
+REAL_MODEL_HOME = _default_home()
+
+
+@pytest.fixture(scope="session")
+def real_encoder():
+    """EmbeddingGemma from the user's default home (provisioned by `assistant model fetch`), loaded once."""
+    from index.encoder import load_encoder
+
+    return load_encoder("embeddinggemma-300m", _Settings(home=REAL_MODEL_HOME))

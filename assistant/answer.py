@@ -1,0 +1,326 @@
+"""Compose a reply from search hits: verbatim quotes, citations, highlights.
+
+Hits are grouped by release; the best passages are quoted word for word, each
+checked against the stored release text (``text[start:end] == quote``) before it
+is shown. The sentence(s) of each quote that best answer the question are marked
+using the model's own similarity, so highlighting works across languages. When
+the best hit is too weak the reply says plainly that nothing answers it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import PurePath
+from typing import Protocol
+
+import numpy as np
+
+from assistant.highlight import SentenceScorer, best_sentences
+from assistant.languages import language_name
+from assistant.messages import message
+from corpus.release import language_tag
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MAX_QUOTES = 3
+# At most this many quotes from one release, so other releases get a voice.
+MAX_QUOTES_PER_RELEASE = 2
+# Quotes after the first must score at least this share of the best hit's score.
+RELATIVE_QUOTE_FLOOR = 0.8
+
+# invalid: the question or filters were refused; error: answering failed unexpectedly.
+STATUSES = ("answered", "no_answer", "invalid", "error")
+
+
+class HitLike(Protocol):
+    """The fields of ``index.search.Hit`` this module reads."""
+
+    chunk_id: int
+    score: float
+    rank: int
+    release_id: str
+    start: int
+    end: int
+    text: str
+    language: str
+    script: str
+    title: str
+    date: dt.date | None
+    source: str
+
+
+class ReleaseTexts(Protocol):
+    """Access to stored releases: the cleaned text every offset indexes into, and the file path."""
+
+    def release_text(self, release_id: str) -> str | None: ...
+
+    def release_path(self, release_id: str) -> str: ...
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int  # offsets into the release text
+    end: int
+    score: float
+
+
+@dataclass(frozen=True)
+class Citation:
+    title: str
+    date: str  # ISO date or "" when unknown
+    language: str  # display name, e.g. "Serbian (Cyrillic)"
+    source: str  # URL or file name
+    link: str  # the URL when the source is one, else ""
+    start: int
+    end: int
+
+    @property
+    def position(self) -> str:
+        return f"characters {self.start:,}–{self.end:,}"
+
+
+@dataclass(frozen=True)
+class Quote:
+    chunk_id: str
+    release_id: str
+    text: str
+    start: int
+    end: int
+    score: float
+    language_tag: str  # en, bs, hr, sr-Latn, sr-Cyrl, mk, other
+    highlights: list[Span]
+    citation: Citation
+
+
+@dataclass(frozen=True)
+class Source:
+    release_id: str
+    title: str
+    date: str
+    language: str
+    source: str
+    link: str
+    quote_count: int
+
+
+@dataclass(frozen=True)
+class OtherVersion:
+    """Another release covering the same story in another language."""
+
+    release_id: str
+    title: str
+    date: str
+    language: str
+    source: str
+    link: str
+    similarity: float
+    same_story_as: str  # the cited release it matches
+
+
+@dataclass
+class Answer:
+    question: str
+    status: str  # one of STATUSES
+    message: str
+    quotes: list[Quote] = field(default_factory=list)
+    sources: list[Source] = field(default_factory=list)
+    other_versions: list[OtherVersion] = field(default_factory=list)
+    notice: str = ""
+    search_text: str = ""  # what was searched (differs for follow-ups)
+    previous_question: str | None = None
+    best_score: float | None = None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False)
+
+    @property
+    def chunk_ids(self) -> list[str]:
+        return [quote.chunk_id for quote in self.quotes]
+
+
+def source_reference(source: str, path: str = "") -> tuple[str, str]:
+    """``(shown source, link)``: URLs are links; otherwise the file name only."""
+    source = (source or "").strip()
+    if source.lower().startswith(("http://", "https://")):
+        return source, source
+    if source:
+        return PurePath(source).name or source, ""
+    return PurePath(path).name if path else "", ""
+
+
+def select_hits(
+    hits: Sequence[HitLike],
+    relevance: Mapping[int, float],
+    max_quotes: int,
+    threshold: float,
+) -> list[HitLike]:
+    """Hits to quote, in retrieval order: relevant enough, close to the best, few per release, no overlaps.
+
+    ``relevance`` maps chunk ids to the model's question–passage cosine; a hit is quoted
+    only if it reaches ``threshold`` and ``RELATIVE_QUOTE_FLOOR`` of the best relevance.
+    """
+    if not hits:
+        return []
+    best = max(relevance.get(hit.chunk_id, float("-inf")) for hit in hits)
+    if best < threshold:
+        return []
+    floor = max(threshold, best * RELATIVE_QUOTE_FLOOR)
+    chosen: list[HitLike] = []
+    per_release: dict[str, int] = {}
+    for hit in sorted(hits, key=lambda hit: hit.rank):
+        if len(chosen) >= max_quotes:
+            break
+        if relevance.get(hit.chunk_id, float("-inf")) < floor:
+            continue
+        if per_release.get(hit.release_id, 0) >= MAX_QUOTES_PER_RELEASE:
+            continue
+        if any(_overlaps(hit, other) for other in chosen):
+            continue
+        chosen.append(hit)
+        per_release[hit.release_id] = per_release.get(hit.release_id, 0) + 1
+    return chosen
+
+
+def group_by_release(hits: Sequence[HitLike]) -> list[list[HitLike]]:
+    """Hits grouped by release; groups in the order of their best-ranked hit, hits by position."""
+    groups: dict[str, list[HitLike]] = {}
+    for hit in sorted(hits, key=lambda hit: hit.rank):
+        groups.setdefault(hit.release_id, []).append(hit)
+    return [sorted(group, key=lambda hit: hit.start) for group in groups.values()]
+
+
+def verify_quote(hit: HitLike, releases: ReleaseTexts) -> bool:
+    """Whether the quote is exactly the stored release text at its offsets; logs mismatches."""
+    text = releases.release_text(hit.release_id)
+    if text is None:
+        log.warning("dropped quote %s: release %s is not in the index", hit.chunk_id, hit.release_id)
+        return False
+    if not 0 <= hit.start < hit.end <= len(text) or text[hit.start : hit.end] != hit.text:
+        log.warning(
+            "dropped quote %s: its text differs from release %s at %d-%d",
+            hit.chunk_id,
+            hit.release_id,
+            hit.start,
+            hit.end,
+        )
+        return False
+    return True
+
+
+def compose_answer(
+    question: str,
+    hits: Sequence[HitLike],
+    *,
+    releases: ReleaseTexts,
+    scorer: SentenceScorer | None,
+    threshold: float,
+    relevance: Mapping[int, float] | None = None,
+    max_quotes: int = DEFAULT_MAX_QUOTES,
+    highlight_text: str | None = None,
+    reply_language: str = "en",
+    uncertain_language: Collection[str] = (),
+) -> Answer:
+    """The reply for ``question`` from ``hits``.
+
+    ``relevance`` (chunk id -> cosine, default: each hit's own score) decides between an
+    answer and ``no_answer`` via ``threshold``. ``highlight_text`` (default: the question)
+    is what sentences are compared with. Releases in ``uncertain_language`` get the
+    family name of their language ("Bosnian/Croatian/Serbian (Latin)").
+    """
+    relevance = relevance if relevance is not None else {hit.chunk_id: hit.score for hit in hits}
+    best = max((relevance[hit.chunk_id] for hit in hits if hit.chunk_id in relevance), default=None)
+    chosen = select_hits(hits, relevance, max_quotes, threshold)
+    verified = [hit for hit in chosen if verify_quote(hit, releases)]
+    if not verified:
+        return Answer(question=question, status="no_answer", message=message("no_answer", reply_language), best_score=best)
+    question_vector = scorer.question_vector(highlight_text or question) if scorer else None
+    quotes = [
+        _quote(hit, relevance[hit.chunk_id], releases, scorer, question_vector, hit.release_id in uncertain_language)
+        for group in group_by_release(verified)
+        for hit in group
+    ]
+    sources = _sources(quotes)
+    return Answer(
+        question=question,
+        status="answered",
+        message=_summary(len(quotes), len(sources)),
+        quotes=quotes,
+        sources=sources,
+        best_score=best,
+    )
+
+
+def _quote(
+    hit: HitLike,
+    relevance: float,
+    releases: ReleaseTexts,
+    scorer: SentenceScorer | None,
+    question_vector: np.ndarray | None,
+    uncertain: bool,
+) -> Quote:
+    highlights: list[Span] = []
+    if scorer is not None and question_vector is not None:
+        scored = scorer.score_sentences(question_vector, hit.text)
+        highlights = [Span(hit.start + s.start, hit.start + s.end, s.score) for s in best_sentences(scored)]
+    shown, link = source_reference(hit.source, releases.release_path(hit.release_id))
+    citation = Citation(
+        title=hit.title,
+        date=hit.date.isoformat() if hit.date else "",
+        language=language_name(hit.language, hit.script, uncertain),
+        source=shown,
+        link=link,
+        start=hit.start,
+        end=hit.end,
+    )
+    return Quote(
+        chunk_id=str(hit.chunk_id),
+        release_id=hit.release_id,
+        text=hit.text,
+        start=hit.start,
+        end=hit.end,
+        score=float(relevance),
+        language_tag=language_tag(hit.language, hit.script),
+        highlights=highlights,
+        citation=citation,
+    )
+
+
+def _sources(quotes: Sequence[Quote]) -> list[Source]:
+    """One source per cited release, in quote order; languages of all its quotes listed."""
+    sources: dict[str, Source] = {}
+    for quote in quotes:
+        citation = quote.citation
+        known = sources.get(quote.release_id)
+        if known is None:
+            sources[quote.release_id] = Source(
+                release_id=quote.release_id,
+                title=citation.title,
+                date=citation.date,
+                language=citation.language,
+                source=citation.source,
+                link=citation.link,
+                quote_count=1,
+            )
+            continue
+        languages = known.language.split(", ")
+        if citation.language not in languages:
+            languages.append(citation.language)
+        sources[quote.release_id] = replace(known, language=", ".join(languages), quote_count=known.quote_count + 1)
+    return list(sources.values())
+
+
+def _summary(quote_count: int, release_count: int) -> str:
+    passages = "passage" if quote_count == 1 else "passages"
+    releases = "release" if release_count == 1 else "releases"
+    return f"{quote_count} {passages} from {release_count} {releases}, quoted verbatim."
+
+
+def _overlaps(first: HitLike, second: HitLike) -> bool:
+    return first.release_id == second.release_id and first.start < second.end and second.start < first.end

@@ -1,0 +1,100 @@
+"""Helpful / Not helpful ratings, one JSON line each, safe with concurrent writers.
+
+Each record is written with a single ``os.write`` on an ``O_APPEND`` descriptor while
+holding an exclusive ``fcntl.flock`` and then fsynced, so lines from different
+processes never interleave or tear.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import json
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+RATINGS = ("helpful", "not_helpful")
+
+
+class FeedbackError(ValueError):
+    """A rating that cannot be recorded (unknown rating value)."""
+
+
+@dataclass(frozen=True)
+class FeedbackRecord:
+    question: str
+    rating: str
+    chunk_ids: list[str]
+    index_generation: str
+    model_id: str
+    previous_question: str | None = None
+    status: str = ""
+    time: str = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
+
+    def __post_init__(self) -> None:
+        if self.rating not in RATINGS:
+            raise FeedbackError(f"rating must be one of {', '.join(RATINGS)}, not {self.rating!r}")
+
+
+def make_record(
+    question: str,
+    rating: str,
+    chunk_ids: Sequence[str],
+    index_generation: str,
+    model_id: str,
+    previous_question: str | None = None,
+    status: str = "",
+) -> FeedbackRecord:
+    return FeedbackRecord(
+        question=question,
+        rating=rating,
+        chunk_ids=list(chunk_ids),
+        index_generation=index_generation,
+        model_id=model_id,
+        previous_question=previous_question,
+        status=status,
+    )
+
+
+def append_feedback(path: Path, record: FeedbackRecord) -> None:
+    """Append ``record`` as one JSON line to ``path`` (created with its folder if missing)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    line = (json.dumps(asdict(record), ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
+    descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        try:
+            size = os.fstat(descriptor).st_size
+            if size and not _ends_with_newline(path, size):
+                # A previous writer died mid-line: start ours on a fresh line.
+                line = b"\n" + line
+            written = os.write(descriptor, line)
+            while written < len(line):  # regular files write fully; keep going under the lock if not
+                written += os.write(descriptor, line[written:])
+            os.fsync(descriptor)
+        finally:
+            fcntl.flock(descriptor, fcntl.LOCK_UN)
+    finally:
+        os.close(descriptor)
+
+
+def read_feedback(path: Path) -> Iterator[dict]:
+    """Records in ``path``; lines that are not JSON objects are skipped."""
+    if not path.exists():
+        return
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if isinstance(record, dict):
+                yield record
+
+
+def _ends_with_newline(path: Path, size: int) -> bool:
+    with path.open("rb") as handle:
+        handle.seek(size - 1)
+        return handle.read(1) == b"\n"

@@ -1,0 +1,137 @@
+"""HTML for answers, the sources panel and the release viewer.
+
+Release text, titles and file names are untrusted. Every piece of it goes through
+:func:`escape_text`, which turns HTML *and* Markdown syntax characters into numeric
+character references, so neither the chat's Markdown renderer nor the browser can
+read markup into it: ``<script>``, ``<img onerror=...>`` and ``[x](javascript:...)``
+show as the characters they are. Links are made only from ``http(s)`` URLs, and the
+generated HTML is one line (no blank line can end an HTML block early in Markdown).
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Sequence
+from urllib.parse import urlsplit
+
+from assistant.answer import Answer, Quote
+
+# Characters that mean something in HTML or (GitHub-flavoured) Markdown or KaTeX.
+_SPECIAL = '&<>"\'`*_[](){}#!|~$\\:=+-.'
+_ESCAPES = {ord(character): f"&#{ord(character)};" for character in _SPECIAL}
+_ESCAPES[ord("\n")] = "<br>"
+_ESCAPES[ord("\r")] = ""
+
+STATUS_CLASSES = {"answered": "answered", "no_answer": "no-answer", "invalid": "invalid", "error": "error"}
+
+
+def escape_text(text: str) -> str:
+    """``text`` as inert HTML: markup characters as references, line breaks as ``<br>``."""
+    return text.translate(_ESCAPES)
+
+
+def safe_link(url: str, label: str) -> str:
+    """An ``<a>`` for http(s) URLs with a host; anything else is shown as plain escaped text."""
+    parts = urlsplit(url.strip())
+    if parts.scheme.lower() not in {"http", "https"} or not parts.netloc:
+        return escape_text(label)
+    href = html.escape(url.strip(), quote=True)
+    return f'<a href="{href}" target="_blank" rel="noopener noreferrer nofollow">{escape_text(label)}</a>'
+
+
+def marked_text(text: str, spans: Iterable[tuple[int, int]], offset: int = 0) -> str:
+    """Escaped ``text`` with ``spans`` (offsets relative to ``offset``) wrapped in ``<mark>``."""
+    merged = merge_spans((start - offset, end - offset) for start, end in spans)
+    pieces, cursor = [], 0
+    for start, end in merged:
+        start, end = max(start, cursor), min(end, len(text))
+        if start >= end:
+            continue
+        pieces.append(escape_text(text[cursor:start]))
+        pieces.append(f"<mark>{escape_text(text[start:end])}</mark>")
+        cursor = end
+    pieces.append(escape_text(text[cursor:]))
+    return "".join(pieces)
+
+
+def merge_spans(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sorted, non-overlapping spans covering the same characters."""
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(span for span in spans if span[1] > span[0]):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def citation_html(quote: Quote) -> str:
+    citation = quote.citation
+    parts = [
+        f"<strong>{escape_text(citation.title)}</strong>",
+        escape_text(citation.date or "undated"),
+        escape_text(citation.language),
+        safe_link(citation.link, citation.source) if citation.link else escape_text(citation.source),
+        escape_text(citation.position),
+    ]
+    return '<cite class="citation">' + " · ".join(parts) + "</cite>"
+
+
+def quote_html(quote: Quote) -> str:
+    spans = [(span.start, span.end) for span in quote.highlights]
+    body = marked_text(quote.text, spans, offset=quote.start)
+    return (
+        f'<div class="quote" data-release="{html.escape(quote.release_id, quote=True)}">'
+        f"<blockquote>{body}</blockquote>{citation_html(quote)}</div>"
+    )
+
+
+def answer_html(answer: Answer) -> str:
+    """The chat message for ``answer`` (one line of HTML)."""
+    css = STATUS_CLASSES.get(answer.status, "invalid")
+    parts = [f'<div class="answer {css}">']
+    if answer.notice:
+        parts.append(f'<p class="notice">{escape_text(answer.notice)}</p>')
+    if answer.previous_question:
+        parts.append(f'<p class="context">Follow-up to: <em>{escape_text(answer.previous_question)}</em></p>')
+    parts.append(f'<p class="message">{escape_text(answer.message)}</p>')
+    parts.extend(quote_html(quote) for quote in answer.quotes)
+    if answer.other_versions:
+        items = "".join(
+            f"<li>{escape_text(version.language)}: "
+            f"{safe_link(version.link, version.title) if version.link else escape_text(version.title)}"
+            f" ({escape_text(version.date or 'undated')}; {escape_text(version.source)})</li>"
+            for version in answer.other_versions
+        )
+        parts.append(f'<div class="other-versions"><p>The same story in other languages:</p><ul>{items}</ul></div>')
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def sources_html(answer: Answer | None) -> str:
+    """The sources panel: every cited release (and other-language versions)."""
+    if answer is None or not answer.sources:
+        return '<div class="sources empty">No sources yet: cited releases are listed here.</div>'
+    rows = []
+    for source in answer.sources:
+        where = safe_link(source.link, source.source) if source.link else escape_text(source.source)
+        count = "1 quote" if source.quote_count == 1 else f"{source.quote_count} quotes"
+        rows.append(
+            f"<li><strong>{escape_text(source.title)}</strong><br>{escape_text(source.date or 'undated')} · "
+            f"{escape_text(source.language)} · {where} · {count}</li>"
+        )
+    for version in answer.other_versions:
+        where = safe_link(version.link, version.source) if version.link else escape_text(version.source)
+        rows.append(
+            f"<li><strong>{escape_text(version.title)}</strong><br>{escape_text(version.date or 'undated')} · "
+            f"{escape_text(version.language)} · {where} · same story, not quoted</li>"
+        )
+    return f'<div class="sources"><ol>{"".join(rows)}</ol></div>'
+
+
+def release_html(title: str, text: str, spans: Sequence[tuple[int, int]]) -> str:
+    """The full cleaned release text with the quoted spans marked."""
+    return (
+        f'<div class="release-view"><h3>{escape_text(title)}</h3>'
+        f'<div class="release-text">{marked_text(text, spans)}</div></div>'
+    )

@@ -1,0 +1,95 @@
+"""Start the chat: load the model and index once, build the index first if there is none."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from index.settings import Settings, load_settings
+
+log = logging.getLogger(__name__)
+
+
+class ServeError(RuntimeError):
+    """The chat cannot start; the message says what to do."""
+
+
+def parse_auth(auth: str | None) -> tuple[str, str] | None:
+    """``user:password`` to a pair; None for no auth. The password may contain ':'."""
+    if auth is None or not auth.strip():
+        return None
+    user, colon, password = auth.partition(":")
+    if not colon or not user.strip() or not password:
+        raise ServeError("--auth must be written user:password (both non-empty)")
+    return user.strip(), password
+
+
+def ensure_index(settings: Settings, encoder) -> None:
+    """Build the index from ``settings.corpus_dir`` when the index directory has no live generation."""
+    from corpus.loader import load_corpus
+    from index.build import build_index
+    from index.store import read_current
+
+    if read_current(settings.index_dir) is not None:
+        return
+    print(f"No index in {settings.index_dir}: building it from {settings.corpus_dir} …", flush=True)
+    load = load_corpus(settings.corpus_dir, progress=True)
+    for problem in load.problems:
+        print(f"skipped {problem}", file=sys.stderr)
+    if not load.releases:
+        raise ServeError(f"no usable releases in {settings.corpus_dir}; add release files or set corpus_dir")
+    report = build_index(settings, encoder, load.releases, progress=True)
+    print(f"Indexed {report.releases} releases ({report.chunks} passages) in {report.seconds:.0f} s.", flush=True)
+
+
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 7860,
+    auth: str | None = None,
+    share: bool = False,
+    settings: Settings | None = None,
+    block: bool = True,
+):
+    """Launch the chat on ``host:port`` (loopback by default) and print its URL.
+
+    ``auth`` is ``user:password`` for HTTP basic auth. ``block=False`` returns the
+    running Gradio app (tests); otherwise this call serves until interrupted.
+    """
+    from assistant.app import CSS, build_app
+    from assistant.service import Assistant
+    from index.embedding_cache import EmbeddingCache
+    from index.encoder import load_encoder
+
+    credentials = parse_auth(auth)
+    settings = settings or load_settings()
+    encoder = load_encoder(settings.model, settings)
+    ensure_index(settings, encoder)
+    sentence_store = EmbeddingCache(settings.embedding_cache_path)
+    assistant = Assistant(settings.index_dir, encoder, mode=settings.retrieval_mode, sentence_store=sentence_store)
+    demo = build_app(assistant, settings.feedback_path)
+    _, local_url, share_url = demo.launch(
+        server_name=host,
+        server_port=port,
+        auth=credentials,
+        share=share,
+        allowed_paths=[],  # serve no files from disk beyond Gradio's own assets
+        max_file_size=0,  # the app takes no uploads: refuse any
+        enable_monitoring=False,
+        run_history=False,  # questions are not kept in the browser's storage
+        mcp_server=False,
+        ssr_mode=False,
+        footer_links=["api"],
+        css=CSS,
+        prevent_thread_lock=True,
+        quiet=True,
+    )
+    print(f"Press release assistant running at {local_url}", flush=True)
+    if share_url:
+        print(f"Public share link: {share_url}", flush=True)
+    if not block:
+        return demo
+    try:
+        demo.block_thread()
+    finally:
+        sentence_store.close()
+    return demo

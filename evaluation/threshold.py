@@ -1,0 +1,201 @@
+"""Measure the assistant's two thresholds on the shipped corpus with the real model.
+
+No-answer threshold (``assistant.service.NO_ANSWER_THRESHOLD``): the best question–passage
+cosine among the retrieved hits, for three groups of questions:
+
+* answerable: the golden set's answerable questions (evaluation/golden/questions.jsonl);
+* on-topic unanswerable: the golden set's unanswerable questions (migration topics the
+  corpus does not answer);
+* off-topic: ``OFF_TOPIC_QUESTIONS`` below, in the six supported languages.
+
+Same-story threshold (``assistant.related.SAME_STORY_THRESHOLD``, with ``--related``): the
+passage-alignment score of every release pair of the shipped corpus (000/001 is the one
+known cross-language pair), and of NTREX-128 articles: the same article in two languages
+(translations) against different articles.
+
+Usage::
+
+    python -m evaluation.threshold [--home DIR] [--related] [--ntrex-articles 10] [--output report.json]
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+OFF_TOPIC_QUESTIONS = (
+    "What is the recipe for sarma?",
+    "Who won the 2018 World Cup?",
+    "How do I reset my email password?",
+    "What will the weather be like in Sarajevo tomorrow?",
+    "Koji je najbolji recept za baklavu?",
+    "Ko je pobijedio na Eurosongu 2019?",
+    "Koliko košta karta za kino u Zagrebu?",
+    "Kako se pravi domaći ajvar?",
+    "Ko je napisao roman Na Drini ćuprija?",
+    "Кој фудбалски клуб го освои првенството во 2020?",
+    "Како се подготвува тавче гравче?",
+    "Колку чини литар млеко во Скопје?",
+    "Ко је освојио Вимблдон 2021. године?",
+    "Како се прави српска проја?",
+    "What is the capital of Australia?",
+    "How many calories are in a banana?",
+)
+DEFAULT_NTREX_ARTICLES = 10
+NTREX_TAGS = ("en", "bs", "sr-Cyrl", "mk")
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+
+
+def summary(values: Sequence[float]) -> dict[str, float]:
+    ordered = sorted(values)
+    return {
+        "n": len(ordered),
+        "min": round(ordered[0], 4),
+        "p10": round(ordered[max(0, int(0.1 * (len(ordered) - 1)))], 4),
+        "median": round(statistics.median(ordered), 4),
+        "max": round(ordered[-1], 4),
+    }
+
+
+def separating_threshold(positives: Sequence[float], negatives: Sequence[float]) -> float:
+    """Midpoint of the gap when the groups separate, else the cut with the best balanced accuracy."""
+    if min(positives) > max(negatives):
+        return (min(positives) + max(negatives)) / 2
+    candidates = sorted(set(positives) | set(negatives))
+
+    def balanced_accuracy(cut: float) -> float:
+        kept = sum(value >= cut for value in positives) / len(positives)
+        refused = sum(value < cut for value in negatives) / len(negatives)
+        return (kept + refused) / 2
+
+    return max(candidates, key=balanced_accuracy)
+
+
+def best_relevance(assistant, question: str) -> tuple[float, str]:
+    """The best cosine among the hits the chat would retrieve, and the release it is in."""
+    from assistant.service import SEARCH_K
+
+    hits = assistant.searcher.search(question, k=SEARCH_K)
+    relevance = assistant.relevance(question, hits)
+    best = max(hits, key=lambda hit: relevance[hit.chunk_id])
+    return relevance[best.chunk_id], best.release_id
+
+
+def measure_no_answer(assistant) -> dict:
+    from assistant.service import NO_ANSWER_THRESHOLD
+    from evaluation.golden_set import load_golden
+
+    golden = load_golden()
+    groups: dict[str, list[tuple[str, float, str]]] = {"answerable": [], "on_topic_unanswerable": [], "off_topic": []}
+    for question in golden:
+        score, release = best_relevance(assistant, question.text)
+        groups["answerable" if question.answerable else "on_topic_unanswerable"].append((question.text, score, release))
+    for text in OFF_TOPIC_QUESTIONS:
+        score, release = best_relevance(assistant, text)
+        groups["off_topic"].append((text, score, release))
+    scores = {name: [score for _, score, _ in rows] for name, rows in groups.items()}
+    negatives = scores["on_topic_unanswerable"] + scores["off_topic"]
+    return {
+        "summary": {name: summary(values) for name, values in scores.items()},
+        "threshold_vs_off_topic": round(separating_threshold(scores["answerable"], scores["off_topic"]), 4),
+        "threshold_vs_all_unanswerable": round(separating_threshold(scores["answerable"], negatives), 4),
+        "configured": NO_ANSWER_THRESHOLD,
+        "configured_outcome": {
+            name: f"{sum(value >= NO_ANSWER_THRESHOLD for value in values)}/{len(values)} answered"
+            for name, values in scores.items()
+        },
+        "questions": {name: [[text, round(score, 4), release] for text, score, release in rows] for name, rows in groups.items()},
+    }
+
+
+def measure_related(assistant, settings, encoder, articles: int) -> dict:
+    from assistant.related import SAME_STORY_THRESHOLD, language_key
+    from assistant.service import Assistant
+
+    infos = assistant.generation.infos
+    seed_pairs = [
+        {
+            "pair": [first, second],
+            "languages": [infos[first].main_language, infos[second].main_language],
+            "different_language": language_key(infos[first].main_language) != language_key(infos[second].main_language),
+            "score": round(score, 4),
+        }
+        for first, second, score in assistant.generation.related.pair_scores()
+    ]
+    result: dict = {"configured": SAME_STORY_THRESHOLD, "seed_pairs": seed_pairs}
+    if articles <= 0:
+        return result
+
+    from evaluation.ntrex import load_articles
+    from evaluation.ntrex_releases import ntrex_releases
+    from index.build import build_index
+
+    ntrex_dir = REPO_ROOT.parent / "shared" / "data" / "ntrex"
+    loaded = load_articles(ntrex_dir, limit=articles)
+    ntrex_settings = settings.with_overrides(index_name="threshold-ntrex")
+    build_index(ntrex_settings, encoder, [item.release for item in ntrex_releases(loaded, NTREX_TAGS)], progress=True)
+    ntrex = Assistant(ntrex_settings.index_dir, encoder, mode="dense")
+    same, different = [], []
+    for first, second, score in ntrex.generation.related.pair_scores():
+        first_doc, first_tag = _ntrex_parts(first)
+        second_doc, second_tag = _ntrex_parts(second)
+        if first_tag == second_tag:
+            continue
+        (same if first_doc == second_doc else different).append(score)
+    result["ntrex"] = {
+        "articles": articles,
+        "languages": list(NTREX_TAGS),
+        "translations": summary(same),
+        "different_articles": summary(different),
+    }
+    return result
+
+
+def _ntrex_parts(release_id: str) -> tuple[str, str]:
+    """``ntrex-<doc>-<tag>`` -> (doc, tag); tags may contain a hyphen (sr-Cyrl)."""
+    body = release_id.removeprefix("ntrex-")
+    for tag in NTREX_TAGS:
+        if body.endswith(f"-{tag}"):
+            return body[: -len(tag) - 1], tag
+    raise ValueError(f"not an NTREX release id: {release_id}")
+
+
+@app.command()
+def main(
+    home: Annotated[Path | None, typer.Option(help="Assistant home (model and caches); default as configured.")] = None,
+    corpus: Annotated[Path, typer.Option(help="Corpus to measure on.")] = REPO_ROOT / "corpus" / "releases",
+    related: Annotated[bool, typer.Option("--related", help="Also measure the same-story threshold.")] = False,
+    ntrex_articles: Annotated[int, typer.Option(help="NTREX articles for --related (0 skips NTREX).")] = DEFAULT_NTREX_ARTICLES,
+    output: Annotated[Path | None, typer.Option(help="Write the full report as JSON here.")] = None,
+) -> None:
+    """Print score distributions and the thresholds they suggest."""
+    from assistant.service import Assistant
+    from corpus.loader import load_corpus
+    from index.build import build_index
+    from index.encoder import load_encoder
+    from index.settings import load_settings
+
+    settings = load_settings(home).with_overrides(index_name="threshold-seeds", corpus_dir=corpus)
+    encoder = load_encoder(settings.model, settings)
+    build_index(settings, encoder, load_corpus(settings.corpus_dir).releases, progress=True)
+    assistant = Assistant(settings.index_dir, encoder, mode=settings.retrieval_mode)
+    report = {"model_id": encoder.model_id, "mode": assistant.mode, "no_answer": measure_no_answer(assistant)}
+    if related:
+        report["related"] = measure_related(assistant, settings, encoder, ntrex_articles)
+    shown = {key: value for key, value in report.items()}
+    shown["no_answer"] = {key: value for key, value in report["no_answer"].items() if key != "questions"}
+    typer.echo(json.dumps(shown, indent=2, ensure_ascii=False))
+    if output is not None:
+        output.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    app()
+

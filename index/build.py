@@ -1,0 +1,276 @@
+"""Build and update the index incrementally.
+
+Releases are compared with the live generation by a hash of their content:
+only new or changed releases are chunked and embedded (and the embedding
+cache makes re-embedding unchanged text free); the new generation starts as a
+copy of the live one, from which removed or changed releases are deleted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from corpus.release import Release
+from index import chunk_db
+from index.chunking import Chunk, ChunkingParams, chunk_release
+from index.embedding_cache import EmbeddingCache, EmbeddingStats, embed_with_cache
+from index.encoder import DOCUMENT_PROMPT, Encoder
+from index.settings import Settings
+from index.store import (
+    IndexModelMismatchError,
+    IndexStoreError,
+    IndexWriter,
+    OpenIndex,
+    lexical_module,
+    open_index,
+    read_current,
+    writer_lock,
+)
+
+
+class ReleaseNotFoundError(IndexStoreError):
+    """The release to remove is not in the index."""
+
+
+@dataclass
+class BuildReport:
+    index_dir: Path
+    generation: str
+    model_id: str
+    written: bool  # False when nothing changed and the live generation was kept
+    added: int = 0
+    replaced: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    releases: int = 0  # in the index afterwards
+    chunks: int = 0  # in the index afterwards
+    chunks_indexed: int = 0  # chunks of added or replaced releases
+    chunks_embedded: int = 0  # distinct chunk texts that went through the model
+    cache_hits: int = 0  # distinct chunk texts found in the embedding cache
+    embed_seconds: float = 0.0
+    seconds: float = 0.0
+    full_rebuild_reason: str | None = None
+
+    @property
+    def chunks_per_second(self) -> float:
+        return self.chunks_indexed / self.seconds if self.seconds > 0 else 0.0
+
+
+@dataclass
+class UpdatePlan:
+    """What one write changes: releases to (re)index with their hashes, ids to drop, and why."""
+
+    changed: Sequence[Release] = ()
+    removed: Sequence[str] = ()
+    hashes: dict[str, str] = field(default_factory=dict)
+    full_rebuild_reason: str | None = None
+
+
+def release_content_hash(release: Release) -> str:
+    """sha256 over everything stored for a release (text, metadata, paragraph labels)."""
+    payload = {
+        "id": release.id,
+        "title": release.title,
+        "date": release.date.isoformat() if release.date else None,
+        "source": release.source,
+        "path": release.path,
+        "text": release.text,
+        "paragraphs": [
+            [p.start, p.end, p.language, p.script, p.family, p.detected, round(p.confidence, 6)]
+            for p in release.paragraphs
+        ],
+    }
+    return hashlib.sha256(json.dumps(payload, ensure_ascii=False, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+def build_index(
+    settings: Settings,
+    encoder: Encoder,
+    releases: Sequence[Release],
+    progress: bool = True,
+    rebuild: bool = False,
+    chunking: ChunkingParams | None = None,
+) -> BuildReport:
+    """Make the index hold exactly ``releases``, re-embedding only what changed.
+
+    A full rebuild happens when asked, on the first build, or when the model or
+    the chunking parameters differ from the live generation's.
+    """
+    started = time.perf_counter()
+    params = chunking or ChunkingParams()
+    _require_unique_ids(releases)
+    index_dir = settings.index_dir
+    with writer_lock(index_dir):
+        base, reason = _base_for_build(index_dir, encoder, params, rebuild)
+        try:
+            old = _hashes(base)
+            new = {release.id: release_content_hash(release) for release in releases}
+            changed = [release for release in releases if old.get(release.id) != new[release.id]]
+            removed = sorted(set(old) - set(new))
+            plan = UpdatePlan(changed, removed, new, reason)
+            report = _apply(settings, encoder, base, params, plan, progress, started)
+            report.unchanged = len(releases) - len(changed)
+            return report
+        finally:
+            if base is not None:
+                base.close()
+
+
+def add_or_replace_release(
+    settings: Settings,
+    encoder: Encoder,
+    release: Release,
+    progress: bool = True,
+    chunking: ChunkingParams | None = None,
+) -> BuildReport:
+    """Add one release, or replace the release with the same id; keeps the index's chunking."""
+    started = time.perf_counter()
+    index_dir = settings.index_dir
+    with writer_lock(index_dir):
+        base = _open_live(index_dir)
+        try:
+            if base is not None and base.model_id != encoder.model_id:
+                raise IndexModelMismatchError(
+                    f"the index in {index_dir} was built with model {base.model_id}, not {encoder.model_id}; "
+                    "rebuild it with `assistant index build --rebuild` or use --model to pick its model"
+                )
+            params = ChunkingParams.from_dict(base.manifest.chunking) if base else (chunking or ChunkingParams())
+            digest = release_content_hash(release)
+            changed = [] if _hashes(base).get(release.id) == digest else [release]
+            plan = UpdatePlan(changed=changed, hashes={release.id: digest})
+            report = _apply(settings, encoder, base, params, plan, progress, started)
+            report.unchanged = 1 - len(changed)
+            return report
+        finally:
+            if base is not None:
+                base.close()
+
+
+def delete_release(settings: Settings, release_id: str) -> BuildReport:
+    """Remove one release and its chunks (no model needed)."""
+    started = time.perf_counter()
+    index_dir = settings.index_dir
+    with writer_lock(index_dir):
+        base = open_index(index_dir)
+        try:
+            if release_id not in _hashes(base):
+                raise ReleaseNotFoundError(f"no release {release_id!r} in the index in {index_dir}")
+            params = ChunkingParams.from_dict(base.manifest.chunking)
+            return _apply(settings, None, base, params, UpdatePlan(removed=[release_id]), False, started)
+        finally:
+            base.close()
+
+
+def _apply(
+    settings: Settings,
+    encoder: Encoder | None,
+    base: OpenIndex | None,
+    params: ChunkingParams,
+    plan: UpdatePlan,
+    progress: bool,
+    started: float,
+) -> BuildReport:
+    """Write a generation: ``base`` minus removed and changed releases, plus the changed ones.
+
+    Without an encoder (removals only) the base's model and dimension are kept.
+    """
+    if encoder is None and (base is None or plan.changed):
+        raise ValueError("adding releases needs an encoder")
+    index_dir = settings.index_dir
+    model_id = encoder.model_id if encoder is not None else base.model_id  # type: ignore[union-attr]
+    dimension = encoder.dimension if encoder is not None else base.manifest.dimension  # type: ignore[union-attr]
+    changed, removed, reason = plan.changed, plan.removed, plan.full_rebuild_reason
+    old = _hashes(base)
+    replaced = [release.id for release in changed if release.id in old]
+    report = BuildReport(
+        index_dir=index_dir,
+        generation=base.generation if base else "",
+        model_id=model_id,
+        written=False,
+        added=len(changed) - len(replaced),
+        replaced=len(replaced),
+        removed=len(removed),
+        full_rebuild_reason=reason,
+    )
+    lexical_missing = (
+        base is not None and base.manifest.chunks > 0 and not base.has_lexical and lexical_module() is not None
+    )
+    if base is not None and not changed and not removed and not lexical_missing:
+        report.releases, report.chunks = base.manifest.releases, base.manifest.chunks
+        report.seconds = time.perf_counter() - started
+        return report
+
+    with IndexWriter(index_dir, model_id, dimension, params.to_dict(), base) as writer:
+        writer.remove_releases([*removed, *replaced])
+        if changed and encoder is not None:
+            stats = _add_releases(writer, encoder, changed, plan.hashes, params, settings, progress)
+            report.chunks_indexed = stats.requested
+            report.chunks_embedded, report.cache_hits = stats.encoded, stats.cache_hits
+            report.embed_seconds = stats.encode_seconds
+        report.generation = writer.commit(extra={"full_rebuild_reason": reason})
+        report.written = True
+        report.releases, report.chunks = writer.counts
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _add_releases(
+    writer: IndexWriter,
+    encoder: Encoder,
+    releases: Sequence[Release],
+    hashes: dict[str, str],
+    params: ChunkingParams,
+    settings: Settings,
+    progress: bool,
+) -> EmbeddingStats:
+    chunked: list[tuple[Release, list[Chunk]]] = [(release, chunk_release(release, params)) for release in releases]
+    texts = [chunk.text for _, chunks in chunked for chunk in chunks]
+    stats = EmbeddingStats()
+    with EmbeddingCache(settings.embedding_cache_path) as cache:
+        vectors = embed_with_cache(encoder, texts, DOCUMENT_PROMPT, cache, progress=progress, stats=stats)
+    offset = 0
+    for release, chunks in chunked:
+        writer.add_release(release, hashes[release.id], chunks, vectors[offset : offset + len(chunks)])
+        offset += len(chunks)
+    return stats
+
+
+def _base_for_build(
+    index_dir: Path, encoder: Encoder, params: ChunkingParams, rebuild: bool
+) -> tuple[OpenIndex | None, str | None]:
+    """The live generation to update, or None and why everything is rebuilt."""
+    if rebuild:
+        return None, "rebuild requested"
+    base = _open_live(index_dir)
+    if base is None:
+        return None, "no index yet"
+    if base.model_id != encoder.model_id:
+        base.close()
+        return None, f"model changed from {base.model_id} to {encoder.model_id}"
+    if base.manifest.chunking != params.to_dict():
+        base.close()
+        return None, "chunking parameters changed"
+    return base, None
+
+
+def _open_live(index_dir: Path) -> OpenIndex | None:
+    if read_current(index_dir) is None:
+        return None
+    return open_index(index_dir)
+
+
+def _hashes(base: OpenIndex | None) -> dict[str, str]:
+    return chunk_db.release_hashes(base.db) if base is not None else {}
+
+
+def _require_unique_ids(releases: Sequence[Release]) -> None:
+    seen: set[str] = set()
+    for release in releases:
+        if release.id in seen:
+            raise ValueError(f"two releases share the id {release.id!r}; release ids must be unique")
+        seen.add(release.id)

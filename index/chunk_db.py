@@ -1,0 +1,196 @@
+"""The ``chunks.sqlite`` file of a generation: releases and their chunks.
+
+Written once while a generation is staged (rollback journal, so the file is
+complete when closed), then opened read-only and immutable by readers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from corpus.release import Release
+from index.chunking import Chunk
+
+SQL_BATCH = 500
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS releases (
+    id TEXT PRIMARY KEY,
+    title TEXT NOT NULL,
+    date TEXT,
+    source TEXT NOT NULL,
+    path TEXT NOT NULL,
+    text TEXT NOT NULL,
+    languages TEXT NOT NULL,
+    content_hash TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS chunks (
+    id INTEGER PRIMARY KEY,
+    release_id TEXT NOT NULL REFERENCES releases(id),
+    ordinal INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    "end" INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    language TEXT NOT NULL,
+    script TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_by_release ON chunks(release_id);
+CREATE INDEX IF NOT EXISTS chunks_by_language ON chunks(language, script);
+"""
+
+# Filter tags: the corpus's language tags, bare "sr" (both scripts) and "sh" (bs/hr/sr).
+LANGUAGE_FILTERS: dict[str, tuple[str, str | None]] = {
+    "en": ("language IN ('en')", None),
+    "bs": ("language IN ('bs')", None),
+    "hr": ("language IN ('hr')", None),
+    "sr": ("language IN ('sr')", None),
+    "sr-Latn": ("language IN ('sr')", "Latn"),
+    "sr-Cyrl": ("language IN ('sr')", "Cyrl"),
+    "mk": ("language IN ('mk')", None),
+    "other": ("language IN ('other')", None),
+    "sh": ("language IN ('bs', 'hr', 'sr')", None),
+}
+
+
+@dataclass(frozen=True)
+class ChunkRecord:
+    """A chunk joined with its release's citation fields."""
+
+    chunk: Chunk
+    title: str
+    date: dt.date | None
+    source: str
+
+
+def open_writable(path: Path) -> sqlite3.Connection:
+    connection = sqlite3.connect(path)
+    connection.execute("PRAGMA journal_mode = DELETE")
+    connection.execute("PRAGMA foreign_keys = ON")
+    connection.executescript(SCHEMA)
+    return connection
+
+
+def open_readonly(path: Path) -> sqlite3.Connection:
+    """Read-only and immutable: generations never change once committed."""
+    uri = f"{path.resolve().as_uri()}?mode=ro&immutable=1"
+    return sqlite3.connect(uri, uri=True, check_same_thread=False)
+
+
+def insert_release(
+    connection: sqlite3.Connection, release: Release, content_hash: str, chunks: Sequence[Chunk]
+) -> None:
+    connection.execute(
+        "INSERT INTO releases VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            release.id,
+            release.title,
+            release.date.isoformat() if release.date else None,
+            release.source,
+            release.path,
+            release.text,
+            json.dumps(list(release.languages)),
+            content_hash,
+        ),
+    )
+    connection.executemany(
+        'INSERT INTO chunks (id, release_id, ordinal, start, "end", text, language, script) '
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [(c.id, c.release_id, c.ordinal, c.start, c.end, c.text, c.language, c.script) for c in chunks],
+    )
+
+
+def delete_releases(connection: sqlite3.Connection, release_ids: Iterable[str]) -> None:
+    ids = [(release_id,) for release_id in release_ids]
+    connection.executemany("DELETE FROM chunks WHERE release_id = ?", ids)
+    connection.executemany("DELETE FROM releases WHERE id = ?", ids)
+
+
+def release_hashes(connection: sqlite3.Connection) -> dict[str, str]:
+    return dict(connection.execute("SELECT id, content_hash FROM releases"))
+
+
+def chunk_ids_of(connection: sqlite3.Connection, release_ids: Sequence[str]) -> list[int]:
+    found: list[int] = []
+    for offset in range(0, len(release_ids), SQL_BATCH):
+        batch = list(release_ids[offset : offset + SQL_BATCH])
+        marks = ",".join("?" * len(batch))
+        found.extend(
+            row[0] for row in connection.execute(f"SELECT id FROM chunks WHERE release_id IN ({marks})", batch)
+        )
+    return found
+
+
+def counts(connection: sqlite3.Connection) -> tuple[int, int]:
+    """(releases, chunks)."""
+    (releases,) = connection.execute("SELECT COUNT(*) FROM releases").fetchone()
+    (chunks,) = connection.execute("SELECT COUNT(*) FROM chunks").fetchone()
+    return int(releases), int(chunks)
+
+
+def iter_chunks(connection: sqlite3.Connection) -> Iterator[Chunk]:
+    rows = connection.execute(
+        'SELECT id, release_id, ordinal, start, "end", text, language, script FROM chunks ORDER BY release_id, ordinal'
+    )
+    for row in rows:
+        yield Chunk(*row)
+
+
+def select_chunk_ids(
+    connection: sqlite3.Connection,
+    languages: Iterable[str] = (),
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    release_ids: Iterable[str] = (),
+) -> np.ndarray:
+    """Ids (int64) of the chunks that pass every given filter; an empty filter does not restrict."""
+    clauses: list[str] = []
+    params: list[object] = []
+    language_clauses = []
+    for tag in sorted(set(languages)):
+        if tag not in LANGUAGE_FILTERS:
+            raise ValueError(f"unknown language filter {tag!r}; use one of {', '.join(LANGUAGE_FILTERS)}")
+        condition, script = LANGUAGE_FILTERS[tag]
+        if script is None:
+            language_clauses.append(f"({condition})")
+        else:
+            language_clauses.append(f"({condition} AND script = ?)")
+            params.append(script)
+    if language_clauses:
+        clauses.append("(" + " OR ".join(language_clauses) + ")")
+    if date_from is not None:
+        clauses.append("r.date >= ?")
+        params.append(date_from.isoformat())
+    if date_to is not None:
+        clauses.append("r.date <= ?")
+        params.append(date_to.isoformat())
+    wanted = sorted(set(release_ids))
+    if wanted:
+        clauses.append(f"c.release_id IN ({','.join('?' * len(wanted))})")
+        params.extend(wanted)
+    where = " AND ".join(clauses) or "1"
+    rows = connection.execute(f"SELECT c.id FROM chunks c JOIN releases r ON r.id = c.release_id WHERE {where}", params)
+    return np.fromiter((row[0] for row in rows), dtype=np.int64)
+
+
+def chunk_records(connection: sqlite3.Connection, chunk_ids: Sequence[int]) -> dict[int, ChunkRecord]:
+    records: dict[int, ChunkRecord] = {}
+    for offset in range(0, len(chunk_ids), SQL_BATCH):
+        batch = [int(i) for i in chunk_ids[offset : offset + SQL_BATCH]]
+        marks = ",".join("?" * len(batch))
+        rows = connection.execute(
+            'SELECT c.id, c.release_id, c.ordinal, c.start, c."end", c.text, c.language, c.script, '
+            "r.title, r.date, r.source FROM chunks c JOIN releases r ON r.id = c.release_id "
+            f"WHERE c.id IN ({marks})",
+            batch,
+        )
+        for *chunk_fields, title, date, source in rows:
+            chunk = Chunk(*chunk_fields)
+            records[chunk.id] = ChunkRecord(chunk, title, dt.date.fromisoformat(date) if date else None, source)
+    return records

@@ -1,0 +1,206 @@
+"""Search the live generation: dense (FAISS), lexical (BM25) or hybrid (reciprocal rank fusion).
+
+Filters are resolved to chunk ids in SQLite and applied inside FAISS with an
+``IDSelectorBatch``, so a filtered search ranks every allowed chunk rather
+than filtering a top-k afterwards.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import faiss
+import numpy as np
+
+from index import chunk_db
+from index.encoder import QUERY_PROMPT, Encoder
+from index.store import IndexModelMismatchError, OpenIndex, open_index, read_current
+
+MAX_QUESTION_CHARS = 2000  # longer questions are cut to this many characters
+MODES = ("dense", "lexical", "hybrid")
+LEG_CANDIDATES = 50  # each leg of a hybrid search ranks at least this many chunks
+LANGUAGE_FILTER_TAGS = tuple(chunk_db.LANGUAGE_FILTERS)
+
+
+class SearchUnavailableError(RuntimeError):
+    """The requested search mode cannot run with this installation or index."""
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrictions on the chunks searched; empty fields do not restrict.
+
+    ``languages`` holds tags as in ``corpus.release.language_tag`` (en, bs, hr,
+    sr-Latn, sr-Cyrl, mk, other) plus ``sr`` (both scripts) and ``sh`` (bs/hr/sr).
+    Releases without a date are excluded by any date bound.
+    """
+
+    languages: frozenset[str] = field(default_factory=frozenset)
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    release_ids: frozenset[str] = field(default_factory=frozenset)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "languages", frozenset(self.languages))
+        object.__setattr__(self, "release_ids", frozenset(self.release_ids))
+        unknown = sorted(self.languages - set(LANGUAGE_FILTER_TAGS))
+        if unknown:
+            raise ValueError(f"unknown language filter(s) {', '.join(unknown)}; use {', '.join(LANGUAGE_FILTER_TAGS)}")
+        if self.date_from and self.date_to and self.date_from > self.date_to:
+            raise ValueError(f"date_from {self.date_from} is after date_to {self.date_to}")
+
+    @property
+    def restricts(self) -> bool:
+        return bool(self.languages or self.date_from or self.date_to or self.release_ids)
+
+
+@dataclass(frozen=True)
+class Hit:
+    chunk_id: int
+    score: float
+    rank: int  # 1-based
+    release_id: str
+    start: int
+    end: int
+    text: str
+    language: str
+    script: str
+    title: str
+    date: dt.date | None
+    source: str
+
+
+def normalize_question(question: str) -> str:
+    """Strip the question and cut it to ``MAX_QUESTION_CHARS``; empty questions are refused."""
+    cleaned = (question or "").strip()
+    if not cleaned:
+        raise ValueError("the question is empty: type a few words to search for")
+    return cleaned[:MAX_QUESTION_CHARS]
+
+
+class Searcher:
+    """Answers questions from one open generation; ``reload_if_changed`` moves to a newer one."""
+
+    def __init__(self, open_index: OpenIndex, encoder: Encoder, mode: str = "dense") -> None:
+        if mode not in MODES:
+            raise ValueError(f"unknown search mode {mode!r}; use one of {', '.join(MODES)}")
+        if open_index.model_id != encoder.model_id:
+            raise IndexModelMismatchError(
+                f"the index was built with model {open_index.model_id}, but the encoder is {encoder.model_id}; "
+                "rebuild it with `assistant index build --rebuild`"
+            )
+        self._index = open_index
+        self.encoder = encoder
+        self.mode = mode
+
+    @property
+    def index(self) -> OpenIndex:
+        return self._index
+
+    def search(self, question: str, k: int = 10, filters: Filters | None = None) -> list[Hit]:
+        question = normalize_question(question)
+        _check_k(k)
+        index = self._index
+        allowed = _allowed_ids(index, filters)
+        if self.mode == "lexical":
+            ranking = _lexical_ranking(index, question, k, allowed)
+        elif self.mode == "dense":
+            ranking = _dense_ranking(index, self._query_vector(question), k, allowed)
+        else:
+            depth = max(k * 5, LEG_CANDIDATES)
+            dense = _dense_ranking(index, self._query_vector(question), depth, allowed)
+            lexical = _lexical_ranking(index, question, depth, allowed)
+            ranking = _fuse([[chunk for chunk, _ in dense], [chunk for chunk, _ in lexical]])[:k]
+        return _hits(index, ranking)
+
+    def search_vector(self, vector: np.ndarray, k: int = 10, filters: Filters | None = None) -> list[Hit]:
+        """Dense search with a ready query vector (any mode)."""
+        _check_k(k)
+        index = self._index
+        query = np.asarray(vector, dtype=np.float32).reshape(-1)
+        if query.shape[0] != index.manifest.dimension:
+            raise ValueError(f"query vector has {query.shape[0]} dimensions, the index {index.manifest.dimension}")
+        return _hits(index, _dense_ranking(index, query, k, _allowed_ids(index, filters)))
+
+    def reload_if_changed(self) -> bool:
+        """Open the live generation if ``CURRENT`` moved on; searches keep the old one until then."""
+        pointer = read_current(self._index.index_dir)
+        if pointer is None or pointer.generation == self._index.generation:
+            return False
+        self._index = open_index(self._index.index_dir, expected_model_id=self.encoder.model_id)
+        return True
+
+    def _query_vector(self, question: str) -> np.ndarray:
+        return self.encoder.encode([question], QUERY_PROMPT)[0]
+
+
+def _check_k(k: int) -> None:
+    if k < 1:
+        raise ValueError(f"k must be at least 1, got {k}")
+
+
+def _allowed_ids(index: OpenIndex, filters: Filters | None) -> np.ndarray | None:
+    """Chunk ids passing ``filters``; None when nothing is filtered."""
+    if filters is None or not filters.restricts:
+        return None
+    return chunk_db.select_chunk_ids(
+        index.db, filters.languages, filters.date_from, filters.date_to, filters.release_ids
+    )
+
+
+def _dense_ranking(index: OpenIndex, query: np.ndarray, k: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
+    limit = index.vectors.ntotal if allowed is None else min(index.vectors.ntotal, len(allowed))
+    k = min(k, limit)
+    if k == 0:
+        return []
+    params = None if allowed is None else faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed))
+    scores, ids = index.vectors.search(query.reshape(1, -1).astype(np.float32), k, params=params)
+    return [(int(chunk), float(score)) for chunk, score in zip(ids[0], scores[0], strict=True) if chunk >= 0]
+
+
+def _lexical_ranking(index: OpenIndex, question: str, k: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
+    if index.manifest.chunks == 0 or (allowed is not None and len(allowed) == 0):
+        return []
+    allowed_set = None if allowed is None else {int(chunk) for chunk in allowed}
+    return [(int(chunk), float(score)) for chunk, score in index.lexical().search(question, k, allowed_set)]
+
+
+def _fuse(rankings: Sequence[Sequence[int]]) -> list[tuple[int, float]]:
+    try:
+        fusion = importlib.import_module("index.fusion")
+    except ModuleNotFoundError as error:
+        if error.name != "index.fusion":
+            raise
+        raise SearchUnavailableError("hybrid search is not available in this installation (no index.fusion)") from error
+    return [(int(chunk), float(score)) for chunk, score in fusion.reciprocal_rank_fusion([list(r) for r in rankings])]
+
+
+def _hits(index: OpenIndex, ranking: Iterable[tuple[int, float]]) -> list[Hit]:
+    ranking = list(ranking)
+    records = chunk_db.chunk_records(index.db, [chunk for chunk, _ in ranking])
+    hits: list[Hit] = []
+    for chunk_id, score in ranking:
+        record = records.get(chunk_id)
+        if record is None:  # a leg returned an id this generation does not hold
+            continue
+        chunk = record.chunk
+        hits.append(
+            Hit(
+                chunk_id=chunk.id,
+                score=score,
+                rank=len(hits) + 1,
+                release_id=chunk.release_id,
+                start=chunk.start,
+                end=chunk.end,
+                text=chunk.text,
+                language=chunk.language,
+                script=chunk.script,
+                title=record.title,
+                date=record.date,
+                source=record.source,
+            )
+        )
+    return hits

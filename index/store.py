@@ -1,0 +1,363 @@
+"""The on-disk index: immutable generations and an atomically swapped ``CURRENT`` pointer.
+
+An index directory looks like::
+
+    CURRENT                 {"generation": "gen-...", "manifest_sha256": "..."}
+    gen-<utc time>-<rand>/  vectors.faiss, chunks.sqlite, lexical/ (optional), manifest.json
+    .writer.lock            held by the one process building a new generation
+
+A writer stages a new generation in ``.staging-*``, fsyncs it, renames it to
+``gen-*`` and only then replaces ``CURRENT`` with ``os.replace``. A crash at
+any point leaves the previous generation live; leftovers are collected by the
+next writer, which keeps the live generation and the one before it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import hashlib
+import importlib
+import json
+import secrets
+import shutil
+import sqlite3
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import faiss
+import numpy as np
+
+from corpus.release import Release
+from index import chunk_db
+from index.chunking import Chunk
+from index.durable import atomic_write_text, fsync_dir, fsync_tree
+from index.manifest import MANIFEST_FILE, Manifest, ManifestError, checksum_tree, file_sha256
+
+CURRENT_FILE = "CURRENT"
+LOCK_FILE = ".writer.lock"
+VECTORS_FILE = "vectors.faiss"
+CHUNKS_FILE = "chunks.sqlite"
+LEXICAL_DIR = "lexical"
+GENERATION_PREFIX = "gen-"
+STAGING_PREFIX = ".staging-"
+REBUILD_HINT = "rebuild it with `assistant index build --rebuild`"
+
+
+class IndexStoreError(RuntimeError):
+    """Base class of index store problems; the message tells the user what to do."""
+
+
+class IndexMissingError(IndexStoreError):
+    """There is no committed index."""
+
+
+class IndexCorruptError(IndexStoreError):
+    """A file of the live generation is missing or does not match its checksum."""
+
+
+class IndexModelMismatchError(IndexStoreError):
+    """The index was built with another model than the one configured."""
+
+
+class IndexBusyError(IndexStoreError):
+    """Another process is writing the index."""
+
+
+@dataclass(frozen=True)
+class CurrentPointer:
+    generation: str
+    manifest_sha256: str
+
+
+def read_current(index_dir: Path) -> CurrentPointer | None:
+    """The live generation named by ``CURRENT``; None when there is no such file."""
+    path = index_dir / CURRENT_FILE
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        pointer = CurrentPointer(str(data["generation"]), str(data["manifest_sha256"]))
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as error:
+        raise IndexCorruptError(f"{path} is unreadable ({error}); {REBUILD_HINT}") from error
+    if not pointer.generation.startswith(GENERATION_PREFIX) or "/" in pointer.generation:
+        raise IndexCorruptError(f"{path} names an invalid generation {pointer.generation!r}; {REBUILD_HINT}")
+    return pointer
+
+
+@dataclass
+class OpenIndex:
+    """A verified, read-only generation: FAISS vectors plus the chunk database."""
+
+    index_dir: Path
+    generation: str
+    path: Path
+    manifest: Manifest
+    vectors: faiss.Index
+    db: sqlite3.Connection
+    _lexical: Any = field(default=None, repr=False)
+
+    @property
+    def model_id(self) -> str:
+        return self.manifest.model_id
+
+    @property
+    def has_lexical(self) -> bool:
+        return (self.path / LEXICAL_DIR).is_dir()
+
+    def lexical(self) -> Any:
+        """The BM25 leg (``index.lexical.LexicalIndex``), loaded on first use."""
+        if self._lexical is None:
+            if not self.has_lexical:
+                raise IndexStoreError(
+                    f"generation {self.generation} has no lexical (BM25) leg; {REBUILD_HINT}, "
+                    "or search with --mode dense"
+                )
+            lexical = lexical_module()
+            if lexical is None:
+                raise IndexStoreError("the lexical leg is not available in this installation (no index.lexical)")
+            self._lexical = lexical.LexicalIndex.load(self.path / LEXICAL_DIR)
+        return self._lexical
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def open_index(index_dir: Path, expected_model_id: str | None = None) -> OpenIndex:
+    """Open the live generation after checking every file against the manifest and the model id."""
+    pointer = read_current(index_dir)
+    if pointer is None:
+        raise IndexMissingError(f"no index in {index_dir}; build one with `assistant index build`")
+    path = index_dir / pointer.generation
+    if not path.is_dir():
+        raise IndexCorruptError(
+            f"{index_dir / CURRENT_FILE} names {pointer.generation}, which does not exist "
+            f"(half-written or deleted index); {REBUILD_HINT}"
+        )
+    manifest = _read_verified_manifest(path, pointer)
+    if expected_model_id is not None and manifest.model_id != expected_model_id:
+        raise IndexModelMismatchError(
+            f"the index in {index_dir} was built with model {manifest.model_id}, but the configured model is "
+            f"{expected_model_id}; {REBUILD_HINT} (or choose the index's model with --model)"
+        )
+    for relative, expected in sorted(manifest.files.items()):
+        if relative == VECTORS_FILE:
+            continue  # hashed below from the very bytes that get loaded
+        _check_file(path, relative, expected)
+    vectors = _load_vectors(path, manifest)
+    return OpenIndex(index_dir, pointer.generation, path, manifest, vectors, chunk_db.open_readonly(path / CHUNKS_FILE))
+
+
+def _read_verified_manifest(path: Path, pointer: CurrentPointer) -> Manifest:
+    manifest_path = path / MANIFEST_FILE
+    try:
+        raw = manifest_path.read_bytes()
+    except OSError as error:
+        raise IndexCorruptError(f"{manifest_path} is missing or unreadable ({error}); {REBUILD_HINT}") from error
+    if hashlib.sha256(raw).hexdigest() != pointer.manifest_sha256:
+        raise IndexCorruptError(f"{manifest_path} is corrupt (checksum mismatch); {REBUILD_HINT}")
+    try:
+        return Manifest.from_json(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ManifestError) as error:
+        raise IndexCorruptError(f"{manifest_path} is invalid ({error}); {REBUILD_HINT}") from error
+
+
+def _check_file(path: Path, relative: str, expected: str) -> None:
+    target = path / relative
+    if not target.is_file():
+        raise IndexCorruptError(f"{target} is missing; {REBUILD_HINT}")
+    if file_sha256(target) != expected:
+        raise IndexCorruptError(f"{target} is corrupt (checksum mismatch); {REBUILD_HINT}")
+
+
+def _load_vectors(path: Path, manifest: Manifest) -> faiss.Index:
+    target = path / VECTORS_FILE
+    if VECTORS_FILE not in manifest.files:
+        raise IndexCorruptError(f"{path / MANIFEST_FILE} lists no {VECTORS_FILE}; {REBUILD_HINT}")
+    try:
+        raw = target.read_bytes()
+    except OSError as error:
+        raise IndexCorruptError(f"{target} is missing or unreadable ({error}); {REBUILD_HINT}") from error
+    if hashlib.sha256(raw).hexdigest() != manifest.files[VECTORS_FILE]:
+        raise IndexCorruptError(f"{target} is corrupt (checksum mismatch); {REBUILD_HINT}")
+    try:
+        vectors = faiss.deserialize_index(np.frombuffer(raw, dtype=np.uint8))
+    except RuntimeError as error:
+        raise IndexCorruptError(f"{target} cannot be loaded ({error}); {REBUILD_HINT}") from error
+    if vectors.d != manifest.dimension or vectors.ntotal != manifest.chunks:
+        raise IndexCorruptError(
+            f"{target} holds {vectors.ntotal} vectors of dimension {vectors.d}, the manifest says "
+            f"{manifest.chunks} of {manifest.dimension}; {REBUILD_HINT}"
+        )
+    return vectors
+
+
+_LOCKED: set[Path] = set()
+
+
+@contextmanager
+def writer_lock(index_dir: Path) -> Iterator[None]:
+    """Exclusive right to write ``index_dir`` (fails at once if another process holds it)."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    key = index_dir.resolve()
+    with (index_dir / LOCK_FILE).open("w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as error:
+            raise IndexBusyError(f"another process is building or updating the index in {index_dir}") from error
+        _LOCKED.add(key)
+        try:
+            yield
+        finally:
+            _LOCKED.discard(key)
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+class IndexWriter:
+    """Stages a new generation, starting from a copy of ``base`` (or empty), and commits it.
+
+    Use inside ``writer_lock(index_dir)``; leaving the ``with`` block without
+    ``commit()`` discards the staged files.
+    """
+
+    def __init__(
+        self, index_dir: Path, model_id: str, dimension: int, chunking: dict, base: OpenIndex | None = None
+    ) -> None:
+        if index_dir.resolve() not in _LOCKED:
+            raise RuntimeError("IndexWriter must be used inside writer_lock(index_dir)")
+        if base is not None and (base.model_id != model_id or base.manifest.dimension != dimension):
+            raise ValueError("a base generation must have the writer's model and dimension")
+        self.index_dir = index_dir
+        self.model_id = model_id
+        self.dimension = dimension
+        self.chunking = chunking
+        self.base = base
+        self.staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=index_dir))
+        if base is not None:
+            shutil.copyfile(base.path / CHUNKS_FILE, self.staging / CHUNKS_FILE)
+            self.vectors = faiss.clone_index(base.vectors)
+        else:
+            self.vectors = faiss.IndexIDMap2(faiss.IndexFlatIP(dimension))
+        self.db = chunk_db.open_writable(self.staging / CHUNKS_FILE)
+        self.committed: str | None = None
+        self.counts = (0, 0)  # (releases, chunks), set by commit()
+
+    def __enter__(self) -> IndexWriter:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.committed is None:
+            self.abort()
+
+    def release_hashes(self) -> dict[str, str]:
+        return chunk_db.release_hashes(self.db)
+
+    def remove_releases(self, release_ids: Sequence[str]) -> int:
+        """Drop releases and their chunks; returns the number of chunks removed."""
+        chunk_ids = chunk_db.chunk_ids_of(self.db, list(release_ids))
+        if chunk_ids:
+            removed = self.vectors.remove_ids(np.asarray(chunk_ids, dtype=np.int64))
+            if removed != len(chunk_ids):
+                raise IndexCorruptError(
+                    f"the vector index lacks {len(chunk_ids) - removed} chunk(s) the database lists; {REBUILD_HINT}"
+                )
+        chunk_db.delete_releases(self.db, release_ids)
+        return len(chunk_ids)
+
+    def add_release(self, release: Release, content_hash: str, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
+        if vectors.shape != (len(chunks), self.dimension):
+            raise ValueError(f"expected {(len(chunks), self.dimension)} vectors for {release.id}, got {vectors.shape}")
+        chunk_db.insert_release(self.db, release, content_hash, chunks)
+        if chunks:
+            ids = np.asarray([chunk.id for chunk in chunks], dtype=np.int64)
+            self.vectors.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), ids)
+
+    def commit(self, extra: dict | None = None) -> str:
+        """Write, fsync and publish the generation; returns its name."""
+        self.db.commit()
+        releases, chunks = self.counts = chunk_db.counts(self.db)
+        if chunks != self.vectors.ntotal:
+            raise RuntimeError(f"database has {chunks} chunks but the vector index {self.vectors.ntotal}")
+        has_lexical = _write_lexical(self.db, self.staging / LEXICAL_DIR)
+        self.db.close()
+        faiss.write_index(self.vectors, str(self.staging / VECTORS_FILE))
+        now = dt.datetime.now(dt.UTC)
+        manifest = Manifest(
+            model_id=self.model_id,
+            dimension=self.dimension,
+            chunking=self.chunking,
+            releases=releases,
+            chunks=chunks,
+            created_at=now.isoformat(timespec="seconds"),
+            files=checksum_tree(self.staging),
+            extra={
+                **(extra or {}),
+                "base_generation": self.base.generation if self.base else None,
+                "lexical": has_lexical,
+            },
+        )
+        manifest_text = manifest.to_json()
+        (self.staging / MANIFEST_FILE).write_text(manifest_text, encoding="utf-8")
+        fsync_tree(self.staging)
+
+        name = f"{GENERATION_PREFIX}{now:%Y%m%dT%H%M%S%fZ}-{secrets.token_hex(3)}"
+        previous = _current_or_none(self.index_dir)
+        final = self.index_dir / name
+        self.staging.rename(final)
+        self.staging = final
+        fsync_dir(self.index_dir)
+        pointer = {"generation": name, "manifest_sha256": hashlib.sha256(manifest_text.encode("utf-8")).hexdigest()}
+        atomic_write_text(self.index_dir / CURRENT_FILE, json.dumps(pointer) + "\n")
+        self.committed = name
+        collect_garbage(self.index_dir, keep={name, previous.generation if previous else ""})
+        return name
+
+    def abort(self) -> None:
+        with suppress(sqlite3.Error):
+            self.db.close()
+        shutil.rmtree(self.staging, ignore_errors=True)
+
+
+def _current_or_none(index_dir: Path) -> CurrentPointer | None:
+    try:
+        return read_current(index_dir)
+    except IndexCorruptError:  # a damaged pointer is being replaced by a rebuild
+        return None
+
+
+def collect_garbage(index_dir: Path, keep: set[str]) -> list[str]:
+    """Remove generations not in ``keep`` and staging leftovers; call while holding the writer lock."""
+    removed = []
+    for path in index_dir.iterdir():
+        is_generation = path.name.startswith(GENERATION_PREFIX) or path.name.startswith(STAGING_PREFIX)
+        if path.is_dir() and is_generation and path.name not in keep:
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path.name)
+    return removed
+
+
+def lexical_module() -> Any:
+    """``index.lexical`` if it is installed, else None (errors inside the module propagate)."""
+    try:
+        return importlib.import_module("index.lexical")
+    except ModuleNotFoundError as error:
+        if error.name == "index.lexical":
+            return None
+        raise
+
+
+def _write_lexical(db: sqlite3.Connection, folder: Path) -> bool:
+    """Build and save the BM25 leg from all chunks; False when unavailable or nothing to index."""
+    lexical = lexical_module()
+    if lexical is None:
+        return False
+    chunks = list(chunk_db.iter_chunks(db))
+    if not chunks:
+        return False
+    folder.mkdir()
+    lexical.LexicalIndex.build(chunks).save(folder)
+    return True
