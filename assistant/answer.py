@@ -240,7 +240,10 @@ def compose_answer(
     verified = [hit for hit in chosen if verify_quote(hit, releases)]
     if not verified:
         return Answer(question=question, status="no_answer", message=message("no_answer", reply_language), best_score=best)
-    question_vector = scorer.question_vector(highlight_text or question) if scorer else None
+    question_vector = None
+    if scorer is not None:
+        question_vector = scorer.question_vector(highlight_text or question)
+        scorer.prefetch([hit.text for hit in verified])
     quotes = [
         _quote(hit, relevance[hit.chunk_id], releases, scorer, question_vector, hit.release_id in uncertain_language)
         for group in group_by_release(verified)

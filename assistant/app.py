@@ -138,8 +138,11 @@ class ChatHandlers:
         return self._rate(session, session.last_index, rating)
 
     def rate_message(self, session: ChatSession | None, like: gr.LikeData) -> str:
+        """Thumbs on a reply: up is Helpful, down is Not helpful (other values are ignored)."""
+        if like.liked is not True and like.liked is not False:
+            return ""
         index = like.index if isinstance(like.index, int) else like.index[0]
-        rating = "helpful" if like.liked is True or like.liked == "Like" else "not_helpful"
+        rating = "helpful" if like.liked else "not_helpful"
         return self._rate(session or ChatSession(), index, rating)
 
     def _rate(self, session: ChatSession, index: int | None, rating: str) -> str:
@@ -280,6 +283,13 @@ def build_app(assistant: Assistant, feedback_path: Path) -> gr.Blocks:
             None,
             [chatbot, session, sources, release_choice, viewer, feedback_status],
             api_name="ui_new_conversation",
+            api_visibility="private",
+        )
+        chatbot.clear(
+            lambda: (ChatSession(), sources_html(None), gr.update(choices=[], value=None), "", ""),
+            None,
+            [session, sources, release_choice, viewer, feedback_status],
+            api_name="ui_clear",
             api_visibility="private",
         )
         gr.api(handlers.api_ask, api_name="ask")

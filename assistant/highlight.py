@@ -47,6 +47,11 @@ class SentenceScorer:
         self._cache_size = cache_size
         self._lock = threading.Lock()
 
+    def forget(self) -> None:
+        """Drop the in-memory sentence vectors (the persistent store is kept)."""
+        with self._lock:
+            self._cache.clear()
+
     def question_vector(self, question: str) -> np.ndarray:
         return self.encoder.encode([question], QUERY_PROMPT)[0]
 
@@ -86,6 +91,10 @@ class SentenceScorer:
     def _trim(self) -> None:
         while len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
+
+    def prefetch(self, passages: Sequence[str]) -> None:
+        """Encode the sentences of all ``passages`` in one batch (faster than one call per passage)."""
+        self.sentence_vectors([passage[start:end] for passage in passages for start, end in split_sentences(passage)])
 
     def score_sentences(self, question_vector: np.ndarray, passage: str) -> list[ScoredSentence]:
         """Every sentence of ``passage`` with its cosine to the question, in passage order."""

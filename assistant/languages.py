@@ -34,8 +34,9 @@ SUPPORTED_LANGUAGES_TEXT = (
 _MACEDONIAN_ONLY = frozenset("ѓќѕЃЌЅ")
 _SERBIAN_ONLY = frozenset("ђћЂЋ")
 _SOUTH_SLAVIC_LATIN = frozenset("čćđšžČĆĐŠŽ")
-_MACEDONIAN_WORDS = frozenset({"што", "кога", "каде", "зошто", "кој", "која", "кое", "се", "беше", "тоа", "со", "од", "ли"})
-_SERBIAN_CYRILLIC_WORDS = frozenset({"шта", "када", "где", "зашто", "који", "која", "је", "било", "то", "са", "ли"})
+# Function words typical of one of the two Cyrillic languages (shared ones like "се", "на" left out).
+_MACEDONIAN_WORDS = frozenset({"што", "кога", "каде", "зошто", "кој", "кое", "е", "беше", "тоа", "со", "во", "колку"})
+_SERBIAN_CYRILLIC_WORDS = frozenset({"шта", "када", "где", "зашто", "који", "је", "било", "то", "са", "у", "колико"})
 
 
 def language_name(language: str, script: str = "", uncertain: bool = False) -> str:

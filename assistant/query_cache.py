@@ -28,6 +28,10 @@ class QueryCachingEncoder:
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
 
+    def forget(self) -> None:
+        with self._lock:
+            self._vectors.clear()
+
     def encode(self, texts: Sequence[str], prompt_name: str, progress: bool = False) -> np.ndarray:
         if prompt_name != QUERY_PROMPT or len(texts) != 1:
             return self.inner.encode(texts, prompt_name, progress)

@@ -80,10 +80,7 @@ def citation_html(quote: Quote) -> str:
 def quote_html(quote: Quote) -> str:
     spans = [(span.start, span.end) for span in quote.highlights]
     body = marked_text(quote.text, spans, offset=quote.start)
-    return (
-        f'<div class="quote" data-release="{html.escape(quote.release_id, quote=True)}">'
-        f"<blockquote>{body}</blockquote>{citation_html(quote)}</div>"
-    )
+    return f'<div class="quote"><blockquote>{body}</blockquote>{citation_html(quote)}</div>'
 
 
 def answer_html(answer: Answer) -> str:

@@ -32,17 +32,17 @@ from index import chunk_db
 from index.embedding_cache import EmbeddingCache
 from index.encoder import QUERY_PROMPT, Encoder
 from index.search import Filters, Hit, Searcher
-from index.store import OpenIndex, open_index
+from index.store import OpenIndex, open_index, read_current
 
 log = logging.getLogger(__name__)
 
 # Cosine (question with the `query` prompt vs passage with `document`) below which the best
-# retrieved passage does not answer the question. Measured with evaluation/threshold.py on the
-# shipped corpus (corpus/releases) and embeddinggemma-300m: the 43 answerable golden questions
-# scored 0.413-0.802 (median 0.592), the 16 off-topic questions of that script 0.012-0.380
-# (median 0.232); 0.40 sits in the gap (midpoint 0.396). On-topic questions the corpus does not
-# answer (golden "unanswerable", 0.328-0.600) overlap the answerable ones: passage similarity
-# cannot tell them apart, so 4 of those 6 still get (related) quotes.
+# retrieved passage does not answer the question. Measured with `python -m evaluation.threshold`
+# (shipped corpus, embeddinggemma-300m, hybrid retrieval): the 44 answerable golden questions
+# scored 0.413-0.802 (median 0.587), the 16 off-topic questions listed in that script
+# 0.012-0.380 (median 0.232); 0.40 sits in the gap (midpoint 0.396). On-topic questions the
+# corpus does not answer (the 6 golden "unanswerable", 0.328-0.600) overlap the answerable
+# ones: passage similarity cannot tell them apart, so 3 of those 6 still get related quotes.
 NO_ANSWER_THRESHOLD = 0.40
 # Candidates retrieved per question; quotes are chosen among them.
 SEARCH_K = 10
@@ -147,9 +147,10 @@ class IndexReleases:
 
 @dataclass
 class Generation:
-    """Everything derived from one index generation."""
+    """Everything derived from one index generation; replaced as a whole, never mutated."""
 
     name: str
+    searcher: Searcher
     releases: IndexReleases
     related: RelatedReleases
     infos: dict[str, ReleaseInfo] = field(default_factory=dict)
@@ -173,26 +174,34 @@ class Assistant:
         self.threshold = threshold
         self.mode = _available_mode(mode)
         self.scorer = SentenceScorer(self.encoder, sentence_store)
-        self._lock = threading.Lock()
-        index = open_index(index_dir, expected_model_id=encoder.model_id)
-        if self.mode != "dense" and not index.has_lexical:
-            log.warning("index generation %s has no lexical leg; using dense search", index.generation)
-            self.mode = "dense"
-        self.searcher = Searcher(index, self.encoder, self.mode)
+        self._reloading = threading.Lock()
         self.generation = self._load_generation()
 
     @property
     def model_id(self) -> str:
         return self.encoder.model_id
 
+    @property
+    def searcher(self) -> Searcher:
+        return self.generation.searcher
+
     def refresh(self) -> bool:
-        """Move to a newer index generation if one was committed; True when it did."""
-        with self._lock:
-            if not self.searcher.reload_if_changed():
+        """Move to a newer index generation if one was committed; True when it did.
+
+        Questions already running keep the generation they started with; while one
+        thread loads a new generation, the others go on answering from the current one.
+        """
+        if not self._reloading.acquire(blocking=False):
+            return False
+        try:
+            pointer = read_current(self.index_dir)
+            if pointer is None or pointer.generation == self.generation.name:
                 return False
             self.generation = self._load_generation()
             log.info("now answering from index generation %s", self.generation.name)
             return True
+        finally:
+            self._reloading.release()
 
     def ask(
         self,
@@ -213,7 +222,7 @@ class Assistant:
         self.refresh()
         generation = self.generation
         resolved = resolve(checked.text, conversation)
-        hits = self.searcher.search(resolved.search_text, k=SEARCH_K, filters=filters)
+        hits = generation.searcher.search(resolved.search_text, k=SEARCH_K, filters=filters)
         relevance = self.relevance(resolved.search_text, hits, generation)
         answer = compose_answer(
             checked.text,
@@ -257,7 +266,7 @@ class Assistant:
                     release_id=info.release_id,
                     title=info.title,
                     date=info.date.isoformat() if info.date else "",
-                    language=_tag_name(info.main_language),
+                    language=self._release_language(info, generation),
                     source=shown,
                     link=link,
                     similarity=round(related.similarity, 4),
@@ -274,6 +283,15 @@ class Assistant:
             return None
         return info, text
 
+    def _release_language(self, info: ReleaseInfo, generation: Generation) -> str:
+        """Display name of a release's main language, the family name when the label is a guess."""
+        tag = info.main_language
+        language, _, script = tag.partition("-")
+        script = script or ("Cyrl" if tag == "mk" else "Latn")
+        uncertain = language in {"bs", "hr", "sr"} and script == "Latn"
+        uncertain = uncertain and generation.certainty.uncertain(info.release_id, info.path)
+        return language_name(language, script, uncertain)
+
     def _uncertain(self, hits: Sequence[Hit], generation: Generation) -> set[str]:
         """Releases among ``hits`` whose Latin Bosnian/Croatian/Serbian label is a guess."""
         return {
@@ -285,11 +303,16 @@ class Assistant:
         }
 
     def _load_generation(self) -> Generation:
-        index = self.searcher.index
+        index = open_index(self.index_dir, expected_model_id=self.encoder.model_id)
+        mode = self.mode
+        if mode != "dense" and not index.has_lexical:
+            log.warning("index generation %s has no lexical leg; using dense search", index.generation)
+            mode = "dense"
         releases = IndexReleases(index)
         infos = releases.infos()
         related = RelatedReleases(infos, releases.chunk_vectors())
-        return Generation(index.generation, releases, related, {info.release_id: info for info in infos})
+        searcher = Searcher(index, self.encoder, mode)
+        return Generation(index.generation, searcher, releases, related, {info.release_id: info for info in infos})
 
 
 def _available_mode(mode: str) -> str:
@@ -300,12 +323,6 @@ def _available_mode(mode: str) -> str:
         log.warning("search mode %s needs %s, which is not installed; using dense search", mode, ", ".join(missing))
         return "dense"
     return mode
-
-
-def _tag_name(tag: str) -> str:
-    if tag.startswith("sr-"):
-        return language_name("sr", tag[3:])
-    return language_name(tag)
 
 
 def _json_list(text: str) -> list[str]:

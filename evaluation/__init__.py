@@ -1,0 +1,1 @@
+"""Evaluation of the assistant: golden questions, NTREX-128 benchmark, ranx metrics and reports."""

@@ -28,8 +28,34 @@ eval_app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False, hel
 MODES = ("lexical", "dense", "hybrid")
 NTREX_TASKS = ("headline", "passage", "mixed")
 
+
+def parse_choices(value: str, allowed: tuple[str, ...], what: str) -> list[str]:
+    chosen = [item.strip() for item in value.split(",") if item.strip()]
+    unknown = [item for item in chosen if item not in allowed]
+    if unknown or not chosen:
+        raise typer.BadParameter(f"unknown {what} {', '.join(unknown) or '(none given)'}; use {', '.join(allowed)}")
+    return list(dict.fromkeys(chosen))
+
+
+def _check_modes(value: str) -> str:
+    parse_choices(value, MODES, "mode")
+    return value
+
+
+def _check_tasks(value: str) -> str:
+    parse_choices(value, NTREX_TASKS, "task")
+    return value
+
+
+def _check_test(value: str) -> str:
+    if value not in {"fisher", "student"}:
+        raise typer.BadParameter(f"unknown test {value!r}; use fisher or student")
+    return value
+
+
 ModeOption = Annotated[
-    str, typer.Option("--mode", help="Retrieval mode(s), comma-separated: lexical, dense, hybrid.")
+    str,
+    typer.Option("--mode", callback=_check_modes, help="Retrieval mode(s), comma-separated: lexical, dense, hybrid."),
 ]
 OutOption = Annotated[
     Path | None, typer.Option("--out", help="Report folder (default: <assistant home>/reports).")
@@ -40,14 +66,6 @@ QuietOption = Annotated[bool, typer.Option("--quiet", help="No progress bars.")]
 def default_ntrex_dir() -> Path:
     """``../shared/data/ntrex`` beside the repository."""
     return Path(__file__).resolve().parents[1].parent / "shared" / "data" / "ntrex"
-
-
-def parse_choices(value: str, allowed: tuple[str, ...], what: str) -> list[str]:
-    chosen = [item.strip() for item in value.split(",") if item.strip()]
-    unknown = [item for item in chosen if item not in allowed]
-    if unknown or not chosen:
-        raise typer.BadParameter(f"unknown {what} {', '.join(unknown) or '(none given)'}; use {', '.join(allowed)}")
-    return list(dict.fromkeys(chosen))
 
 
 def _encoder(settings: Settings) -> CachedEncoder:
@@ -98,9 +116,9 @@ def golden_command(
 def ntrex_command(
     data: Annotated[Path | None, typer.Option("--data", help="NTREX-128 folder (default: ../shared/data/ntrex).")] = None,
     limit: Annotated[int | None, typer.Option("--limit", min=1, help="Use only the first N articles.")] = None,
-    tasks: Annotated[str, typer.Option("--tasks", help="Comma-separated: headline, passage, mixed.")] = ",".join(
-        NTREX_TASKS
-    ),
+    tasks: Annotated[
+        str, typer.Option("--tasks", callback=_check_tasks, help="Comma-separated: headline, passage, mixed.")
+    ] = ",".join(NTREX_TASKS),
     mode: ModeOption = ",".join(MODES),
     out: OutOption = None,
     quiet: QuietOption = False,
@@ -133,7 +151,9 @@ def ntrex_command(
 def compare_command(
     run_a: Annotated[Path, typer.Argument(help="Run A (<name>.run.json written by an eval).")],
     run_b: Annotated[Path, typer.Argument(help="Run B, same task and data as A.")],
-    test: Annotated[str, typer.Option("--test", help="fisher (randomization) or student (paired t-test).")] = "fisher",
+    test: Annotated[
+        str, typer.Option("--test", callback=_check_test, help="fisher (randomization) or student (paired t-test).")
+    ] = "fisher",
     max_p: Annotated[float, typer.Option("--max-p", help="Significance level.")] = 0.05,
     out: OutOption = None,
 ) -> None:
@@ -141,8 +161,6 @@ def compare_command(
     from evaluation.compare import compare_saved_runs, write_comparison
     from evaluation.metrics import metric_label
 
-    if test not in {"fisher", "student"}:
-        raise typer.BadParameter(f"unknown test {test!r}; use fisher or student", param_hint="--test")
     result = write_comparison(compare_saved_runs(run_a, run_b, stat_test=test, max_p=max_p), out or run_a.parent)
     table = Table(title=f"{result.name_b} (B) vs {result.name_a} (A)")
     for column in ("metric", "A", "B", "B − A", "p"):

@@ -37,7 +37,6 @@ from evaluation.results import TaskResult, save_task_run
 from evaluation.retrieval import RELEASE_LEVEL, ranked_items
 from index.build import BuildReport, build_index, release_content_hash
 from index.settings import Settings
-from index.store import open_index
 
 GOLDEN_INDEX_NAME = "eval-golden"
 RANX_METRICS = ("recall@5", "mrr@10", "ndcg@10")
@@ -99,15 +98,15 @@ def evaluate_golden_mode(
     progress: bool = True,
 ) -> GoldenRun:
     """Ask every golden question through the chat's Assistant in ``mode`` and score it."""
-    from assistant.service import SEARCH_K, Assistant, uncertain_sh_releases
+    from assistant.service import SEARCH_K, Assistant
 
     check_against_corpus(questions, releases)
     by_id = {release.id: release for release in releases}
     answerable = [question for question in questions if question.answerable]
     locations = {question.id: locate_answers(question, by_id) for question in answerable}
     index_dir = golden_index_settings(settings).index_dir
-    assistant = Assistant(index_dir, encoder, mode=mode, uncertain_releases=uncertain_sh_releases(releases))
-    chunking = open_index(index_dir).manifest.chunking
+    assistant = Assistant(index_dir, encoder, mode=mode)
+    chunking = assistant.searcher.index.manifest.chunking
     run: dict[str, dict[str, float]] = {}
     found: dict[str, dict[str, float]] = {metric: {} for metric in ANSWER_METRICS}
     answers: dict[str, Any] = {}
@@ -182,7 +181,7 @@ def run_golden_evaluation(
     """Index the corpus, evaluate every mode, compare them with the default mode, write the report."""
     from evaluation.golden_set import composition, load_golden
     from evaluation.mode_comparison import compare_modes
-    from evaluation.reports import ReportSection, write_report
+    from evaluation.reports import ReportSection, build_summary, write_report
 
     questions = load_golden(questions_path)
     check_against_corpus(questions, releases)
@@ -217,8 +216,7 @@ def run_golden_evaluation(
         "answer language": mix["per_answer_language"],
         "cross-lingual (other family or script)": f"{mix['cross_lingual']} ({mix['cross_lingual_share']:.0%})",
         "other language tag": f"{mix['other_language']} ({mix['other_language_share']:.0%})",
-        "index": f"{build.releases} releases, {build.chunks} chunks; embedded {build.chunks_embedded}, "
-        f"cache hits {build.cache_hits}, {build.seconds:.1f} s",
+        "index": build_summary(build),
         "seconds per mode": {r.mode: r.extra["seconds"] for r in results},
         "vectors (prompt: encoded / from cache)": {
             prompt: f"{stats.encoded} / {stats.cache_hits}" for prompt, stats in getattr(encoder, "stats", {}).items()

@@ -205,7 +205,7 @@ def run_ntrex_evaluation(
 ) -> NtrexEvaluation:
     """Build/reuse the NTREX index, run every task in every mode, write one report."""
     from evaluation.mode_comparison import compare_modes
-    from evaluation.reports import ReportSection, write_report
+    from evaluation.reports import ReportSection, build_summary, write_report
 
     unknown = [task for task in tasks if task not in TASK_METRICS]
     if unknown:
@@ -238,8 +238,7 @@ def run_ntrex_evaluation(
         "model": encoder.model_id,
         "data": f"NTREX-128, {len(setup.articles)} articles × {len(LANGUAGE_TAGS)} languages = "
         f"{len(setup.releases)} releases (index {setup.settings.index_name})",
-        "index build": f"{build.releases} releases, {build.chunks} chunks; chunks embedded {build.chunks_embedded}, "
-        f"cache hits {build.cache_hits}, {build.seconds:.1f} s",
+        "index build": build_summary(build),
         "query vectors": f"{stats.unique} distinct questions; encoded {stats.encoded}, cache hits {stats.cache_hits}, "
         f"{stats.encode_seconds:.1f} s encoding",
         "seconds per task and mode": {

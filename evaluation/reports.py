@@ -156,7 +156,7 @@ def plot_pair_heatmaps(path: Path, section: ReportSection, metric: str) -> None:
 
     tags = list(section.tags)
     count = len(section.results)
-    figure, axes = plt.subplots(1, count, figsize=(4.6 * count, 4.2), squeeze=False)
+    figure, axes = plt.subplots(1, count, figsize=(5.2 * count, 4.4), squeeze=False, gridspec_kw={"wspace": 0.35})
     for position, (axis, result) in enumerate(zip(axes[0], section.results)):
         values = np.array(result.matrix(metric, tags), dtype=float)
         image = axis.imshow(np.ma.masked_invalid(values), vmin=0.0, vmax=1.0, cmap="viridis")
@@ -200,3 +200,14 @@ def _finite(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_finite(item) for item in value]
     return value
+
+
+def build_summary(build: Any) -> str:
+    """One line about an ``index.build.BuildReport``: reused as is, or what was embedded."""
+    size = f"{build.releases} releases, {build.chunks} chunks"
+    if not build.written:
+        return f"{size}; unchanged, live generation reused ({build.seconds:.1f} s)"
+    return (
+        f"{size}; chunks embedded {build.chunks_embedded}, from the embedding cache {build.cache_hits}, "
+        f"{build.seconds:.1f} s"
+    )

@@ -75,7 +75,7 @@ def save_task_run(runs_dir: Path, result: TaskResult, run: RunDict, qrels: Qrels
         write_qrels(qrels_path, qrels)
     run_path = runs_dir / f"{name}{RUN_SUFFIX}"
     save_run(run_path, run, name=name)
-    ranx_metrics = [metric for metric in result.metrics if metric in set(_ranx_metric_names(result.metrics))]
+    ranx_metrics = _ranx_metric_names(result.metrics)
     meta = {
         "name": name,
         "task": result.task,

@@ -49,6 +49,8 @@ OFF_TOPIC_QUESTIONS = (
 DEFAULT_NTREX_ARTICLES = 10
 NTREX_TAGS = ("en", "bs", "sr-Cyrl", "mk")
 REPO_ROOT = Path(__file__).resolve().parent.parent
+SHIPPED_CORPUS = REPO_ROOT / "corpus" / "releases"
+MEASURE_INDEX = "measure-seeds"  # index name under the assistant home, shared with evaluation/latency.py
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
 
@@ -167,25 +169,33 @@ def _ntrex_parts(release_id: str) -> tuple[str, str]:
     raise ValueError(f"not an NTREX release id: {release_id}")
 
 
+def measurement_assistant(home: Path | None, corpus: Path, sentence_store: bool = False):
+    """(settings, encoder, Assistant) over an up-to-date index of ``corpus`` built with the real model."""
+    from assistant.service import Assistant
+    from corpus.loader import load_corpus
+    from index.build import build_index
+    from index.embedding_cache import EmbeddingCache
+    from index.encoder import load_encoder
+    from index.settings import load_settings
+
+    settings = load_settings(home).with_overrides(index_name=MEASURE_INDEX, corpus_dir=corpus)
+    encoder = load_encoder(settings.model, settings)
+    build_index(settings, encoder, load_corpus(settings.corpus_dir).releases, progress=True)
+    store = EmbeddingCache(settings.embedding_cache_path) if sentence_store else None
+    assistant = Assistant(settings.index_dir, encoder, mode=settings.retrieval_mode, sentence_store=store)
+    return settings, encoder, assistant
+
+
 @app.command()
 def main(
     home: Annotated[Path | None, typer.Option(help="Assistant home (model and caches); default as configured.")] = None,
-    corpus: Annotated[Path, typer.Option(help="Corpus to measure on.")] = REPO_ROOT / "corpus" / "releases",
+    corpus: Annotated[Path, typer.Option(help="Corpus to measure on.")] = SHIPPED_CORPUS,
     related: Annotated[bool, typer.Option("--related", help="Also measure the same-story threshold.")] = False,
     ntrex_articles: Annotated[int, typer.Option(help="NTREX articles for --related (0 skips NTREX).")] = DEFAULT_NTREX_ARTICLES,
     output: Annotated[Path | None, typer.Option(help="Write the full report as JSON here.")] = None,
 ) -> None:
     """Print score distributions and the thresholds they suggest."""
-    from assistant.service import Assistant
-    from corpus.loader import load_corpus
-    from index.build import build_index
-    from index.encoder import load_encoder
-    from index.settings import load_settings
-
-    settings = load_settings(home).with_overrides(index_name="threshold-seeds", corpus_dir=corpus)
-    encoder = load_encoder(settings.model, settings)
-    build_index(settings, encoder, load_corpus(settings.corpus_dir).releases, progress=True)
-    assistant = Assistant(settings.index_dir, encoder, mode=settings.retrieval_mode)
+    settings, encoder, assistant = measurement_assistant(home, corpus)
     report = {"model_id": encoder.model_id, "mode": assistant.mode, "no_answer": measure_no_answer(assistant)}
     if related:
         report["related"] = measure_related(assistant, settings, encoder, ntrex_articles)

@@ -4,6 +4,11 @@ Releases are compared with the live generation by a hash of their content:
 only new or changed releases are chunked and embedded (and the embedding
 cache makes re-embedding unchanged text free); the new generation starts as a
 copy of the live one, from which removed or changed releases are deleted.
+
+The corpus's boilerplate model (``corpus.boilerplate.BoilerplateModel``) is
+stored with each generation, so a release added later on its own
+(``add_release_file``) is cleaned of the same cross-release boilerplate as the
+releases loaded with the whole corpus.
 """
 
 from __future__ import annotations
@@ -15,7 +20,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from corpus.boilerplate import BoilerplateModel
+from corpus.loader import build_release
 from corpus.release import Release
+from corpus.source_file import read_source
 from index import chunk_db
 from index.chunking import Chunk, ChunkingParams, chunk_release
 from index.embedding_cache import EmbeddingCache, EmbeddingStats, embed_with_cache
@@ -26,7 +34,6 @@ from index.store import (
     IndexStoreError,
     IndexWriter,
     OpenIndex,
-    lexical_module,
     open_index,
     read_current,
     writer_lock,
@@ -63,12 +70,16 @@ class BuildReport:
 
 @dataclass
 class UpdatePlan:
-    """What one write changes: releases to (re)index with their hashes, ids to drop, and why."""
+    """What one write changes: releases to (re)index with their hashes, ids to drop, and why.
+
+    ``boilerplate`` is the model to store; None keeps the base's (without removed releases).
+    """
 
     changed: Sequence[Release] = ()
     removed: Sequence[str] = ()
     hashes: dict[str, str] = field(default_factory=dict)
     full_rebuild_reason: str | None = None
+    boilerplate: BoilerplateModel | None = None
 
 
 def release_content_hash(release: Release) -> str:
@@ -95,9 +106,13 @@ def build_index(
     progress: bool = True,
     rebuild: bool = False,
     chunking: ChunkingParams | None = None,
+    boilerplate: BoilerplateModel | None = None,
 ) -> BuildReport:
     """Make the index hold exactly ``releases``, re-embedding only what changed.
 
+    ``boilerplate`` (``CorpusLoad.boilerplate`` of the load that gave ``releases``)
+    is stored for releases added later; None keeps the live generation's model
+    (without removed releases) when that generation is updated.
     A full rebuild happens when asked, on the first build, or when the model or
     the chunking parameters differ from the live generation's.
     """
@@ -112,7 +127,7 @@ def build_index(
             new = {release.id: release_content_hash(release) for release in releases}
             changed = [release for release in releases if old.get(release.id) != new[release.id]]
             removed = sorted(set(old) - set(new))
-            plan = UpdatePlan(changed, removed, new, reason)
+            plan = UpdatePlan(changed, removed, new, reason, boilerplate)
             report = _apply(settings, encoder, base, params, plan, progress, started)
             report.unchanged = len(releases) - len(changed)
             return report
@@ -130,25 +145,64 @@ def add_or_replace_release(
 ) -> BuildReport:
     """Add one release, or replace the release with the same id; keeps the index's chunking."""
     started = time.perf_counter()
-    index_dir = settings.index_dir
-    with writer_lock(index_dir):
-        base = _open_live(index_dir)
+    with writer_lock(settings.index_dir):
+        base = _open_live(settings.index_dir)
         try:
-            if base is not None and base.model_id != encoder.model_id:
-                raise IndexModelMismatchError(
-                    f"the index in {index_dir} was built with model {base.model_id}, not {encoder.model_id}; "
-                    "rebuild it with `assistant index build --rebuild` or use --model to pick its model"
-                )
-            params = ChunkingParams.from_dict(base.manifest.chunking) if base else (chunking or ChunkingParams())
-            digest = release_content_hash(release)
-            changed = [] if _hashes(base).get(release.id) == digest else [release]
-            plan = UpdatePlan(changed=changed, hashes={release.id: digest})
-            report = _apply(settings, encoder, base, params, plan, progress, started)
-            report.unchanged = 1 - len(changed)
-            return report
+            return _add_or_replace(settings, encoder, base, release, None, progress, chunking, started)
         finally:
             if base is not None:
                 base.close()
+
+
+def add_release_file(
+    settings: Settings,
+    encoder: Encoder,
+    path: Path,
+    progress: bool = True,
+    chunking: ChunkingParams | None = None,
+) -> BuildReport:
+    """Load a release file with the index's boilerplate model as corpus context, then add or replace it.
+
+    The file's lines join the stored model, as if it had been loaded with the corpus.
+    Raises ``corpus.reading.CorpusFileError`` when the file cannot be used.
+    """
+    started = time.perf_counter()
+    with writer_lock(settings.index_dir):
+        base = _open_live(settings.index_dir)
+        try:
+            stored = base.boilerplate() if base is not None else None
+            source = read_source(path)
+            release = build_release(source, stored)
+            model = stored if stored is not None else BoilerplateModel()
+            model.add(source.id, source.body)
+            return _add_or_replace(settings, encoder, base, release, model, progress, chunking, started)
+        finally:
+            if base is not None:
+                base.close()
+
+
+def _add_or_replace(
+    settings: Settings,
+    encoder: Encoder,
+    base: OpenIndex | None,
+    release: Release,
+    boilerplate: BoilerplateModel | None,
+    progress: bool,
+    chunking: ChunkingParams | None,
+    started: float,
+) -> BuildReport:
+    if base is not None and base.model_id != encoder.model_id:
+        raise IndexModelMismatchError(
+            f"the index in {settings.index_dir} was built with model {base.model_id}, not {encoder.model_id}; "
+            "rebuild it with `assistant index build --rebuild` or use --model to pick its model"
+        )
+    params = ChunkingParams.from_dict(base.manifest.chunking) if base else (chunking or ChunkingParams())
+    digest = release_content_hash(release)
+    changed = [] if _hashes(base).get(release.id) == digest else [release]
+    plan = UpdatePlan(changed=changed, hashes={release.id: digest}, boilerplate=boilerplate)
+    report = _apply(settings, encoder, base, params, plan, progress, started)
+    report.unchanged = 1 - len(changed)
+    return report
 
 
 def delete_release(settings: Settings, release_id: str) -> BuildReport:
@@ -197,26 +251,41 @@ def _apply(
         removed=len(removed),
         full_rebuild_reason=reason,
     )
-    lexical_missing = (
-        base is not None and base.manifest.chunks > 0 and not base.has_lexical and lexical_module() is not None
-    )
-    if base is not None and not changed and not removed and not lexical_missing:
+    stored = base.boilerplate() if base is not None else None
+    boilerplate = _boilerplate_to_store(stored, plan)
+    unchanged_boilerplate = _json_or_none(boilerplate) == _json_or_none(stored)
+    if base is not None and not changed and not removed and base.has_lexical and unchanged_boilerplate:
         report.releases, report.chunks = base.manifest.releases, base.manifest.chunks
         report.seconds = time.perf_counter() - started
         return report
 
     with IndexWriter(index_dir, model_id, dimension, params.to_dict(), base) as writer:
+        writer.boilerplate = boilerplate
         writer.remove_releases([*removed, *replaced])
         if changed and encoder is not None:
             stats = _add_releases(writer, encoder, changed, plan.hashes, params, settings, progress)
             report.chunks_indexed = stats.requested
             report.chunks_embedded, report.cache_hits = stats.encoded, stats.cache_hits
             report.embed_seconds = stats.encode_seconds
-        report.generation = writer.commit(extra={"full_rebuild_reason": reason})
+        report.generation = writer.commit(extra={"full_rebuild_reason": reason}, progress=progress)
         report.written = True
         report.releases, report.chunks = writer.counts
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _boilerplate_to_store(stored: BoilerplateModel | None, plan: UpdatePlan) -> BoilerplateModel | None:
+    """The plan's model, else the stored one without the removed releases."""
+    if plan.boilerplate is not None:
+        return plan.boilerplate
+    if stored is None or not plan.removed:
+        return stored
+    removed = set(plan.removed)
+    return BoilerplateModel({key: lines for key, lines in stored.documents.items() if key not in removed})
+
+
+def _json_or_none(model: BoilerplateModel | None) -> str | None:
+    return model.to_json() if model is not None else None
 
 
 def _add_releases(

@@ -142,7 +142,9 @@ def index_build_command(
     if not loaded.releases:
         raise RuntimeError(f"no usable release files in {settings.corpus_dir}")
     encoder = load_encoder(settings.model, settings)
-    report = build_index(settings, encoder, loaded.releases, progress=True, rebuild=rebuild)
+    report = build_index(
+        settings, encoder, loaded.releases, progress=True, rebuild=rebuild, boilerplate=loaded.boilerplate
+    )
     _print_report(report)
 
 
@@ -153,15 +155,18 @@ def index_add_command(
     home: HomeOption = None,
     model: ModelOption = None,
 ) -> None:
-    """Add a release to the index, or replace the release with the same id."""
-    from corpus.loader import load_release
-    from index.build import add_or_replace_release
+    """Add a release to the index, or replace the release with the same id.
+
+    The file is cleaned with the boilerplate learnt from the indexed corpus.
+    """
+    from corpus.source_file import read_source
+    from index.build import add_release_file
     from index.encoder import load_encoder
 
     settings = settings_from(home, model)
-    release = load_release(file)
+    read_source(file)  # a missing or malformed file fails before the model loads
     encoder = load_encoder(settings.model, settings)
-    _print_report(add_or_replace_release(settings, encoder, release, progress=True))
+    _print_report(add_release_file(settings, encoder, file, progress=True))
 
 
 @index_app.command("remove")
@@ -197,7 +202,9 @@ def index_status_command(home: HomeOption = None) -> None:
         table.add_row("languages", ", ".join(f"{language_tag(lang, script)} {n}" for lang, script, n in languages))
         chunking = manifest.chunking
         table.add_row("chunking", f"{chunking.get('chunk_size')} chars, overlap {chunking.get('chunk_overlap')}")
-        table.add_row("lexical leg", "yes" if index.has_lexical else "no")
+        table.add_row("lexical leg", "yes" if index.has_lexical else "no (run `assistant index build` to add it)")
+        boilerplate = index.boilerplate()
+        table.add_row("boilerplate model", f"{len(boilerplate.documents)} releases" if boilerplate else "none")
         table.add_row("built", manifest.created_at)
         console.print(table)
     finally:
@@ -253,8 +260,11 @@ def search_command(
     encoder = load_encoder(settings.model, settings)
     index = open_index(settings.index_dir, expected_model_id=encoder.model_id)
     chosen = mode or settings.retrieval_mode
-    if mode is None and chosen != "dense" and not _lexical_ready(index, chosen):
-        error_console.print(f"[yellow]note:[/] {chosen} search is unavailable for this index; using dense search")
+    if mode is None and chosen != "dense" and not index.has_lexical:
+        error_console.print(
+            f"[yellow]note:[/] this index has no lexical leg (run `assistant index build` to add it); "
+            f"using dense instead of {chosen} search"
+        )
         chosen = "dense"
     hits = Searcher(index, encoder, mode=chosen).search(question, k=k, filters=filters)
     if not hits:
@@ -273,14 +283,6 @@ def search_command(
         )
         console.print(f"    “{escape(hit.text)}”", highlight=False)
         console.print()
-
-
-def _lexical_ready(index: Any, mode: str) -> bool:
-    """Whether ``mode`` (lexical or hybrid) can run on this index and installation."""
-    import importlib.util
-
-    needed = ["index.lexical"] + (["index.fusion"] if mode == "hybrid" else [])
-    return index.has_lexical and all(importlib.util.find_spec(name) is not None for name in needed)
 
 
 def _parse_date(value: str | None, option: str) -> dt.date | None:

@@ -1,32 +1,31 @@
 """Search the live generation: dense (FAISS), lexical (BM25) or hybrid (reciprocal rank fusion).
 
-Filters are resolved to chunk ids in SQLite and applied inside FAISS with an
-``IDSelectorBatch``, so a filtered search ranks every allowed chunk rather
-than filtering a top-k afterwards.
+Filters are resolved to chunk ids in SQLite and applied inside both legs (a
+FAISS ``IDSelectorBatch``, the BM25 leg's allowed ids), so a filtered search
+ranks every allowed chunk rather than filtering a top-k afterwards. Hybrid
+search fuses the two legs' rankings with ``fusion.reciprocal_rank_fusion``,
+weighting the lexical leg by ``fusion.lexical_weight(question)``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import faiss
 import numpy as np
 
-from index import chunk_db
+from index import chunk_db, fusion
 from index.encoder import QUERY_PROMPT, Encoder
+from index.settings import Settings
 from index.store import IndexModelMismatchError, OpenIndex, open_index, read_current
 
 MAX_QUESTION_CHARS = 2000  # longer questions are cut to this many characters
 MODES = ("dense", "lexical", "hybrid")
+DEFAULT_MODE: str = Settings.retrieval_mode  # the built-in default of the setting
 LEG_CANDIDATES = 50  # each leg of a hybrid search ranks at least this many chunks
 LANGUAGE_FILTER_TAGS = tuple(chunk_db.LANGUAGE_FILTERS)
-
-
-class SearchUnavailableError(RuntimeError):
-    """The requested search mode cannot run with this installation or index."""
 
 
 @dataclass(frozen=True)
@@ -82,9 +81,15 @@ def normalize_question(question: str) -> str:
 
 
 class Searcher:
-    """Answers questions from one open generation; ``reload_if_changed`` moves to a newer one."""
+    """Answers questions from one open generation; ``reload_if_changed`` moves to a newer one.
 
-    def __init__(self, open_index: OpenIndex, encoder: Encoder, mode: str = "dense") -> None:
+    ``mode`` is one of ``MODES``; callers pass ``settings.retrieval_mode`` (which
+    ``settings.json`` may change) unless asked for another. Lexical and hybrid
+    modes load the BM25 leg at once and raise
+    ``index.store.LexicalLegMissingError`` for a generation without one.
+    """
+
+    def __init__(self, open_index: OpenIndex, encoder: Encoder, mode: str = DEFAULT_MODE) -> None:
         if mode not in MODES:
             raise ValueError(f"unknown search mode {mode!r}; use one of {', '.join(MODES)}")
         if open_index.model_id != encoder.model_id:
@@ -92,9 +97,9 @@ class Searcher:
                 f"the index was built with model {open_index.model_id}, but the encoder is {encoder.model_id}; "
                 "rebuild it with `assistant index build --rebuild`"
             )
-        self._index = open_index
         self.encoder = encoder
         self.mode = mode
+        self._index = self._ready(open_index)
 
     @property
     def index(self) -> OpenIndex:
@@ -113,7 +118,10 @@ class Searcher:
             depth = max(k * 5, LEG_CANDIDATES)
             dense = _dense_ranking(index, self._query_vector(question), depth, allowed)
             lexical = _lexical_ranking(index, question, depth, allowed)
-            ranking = _fuse([[chunk for chunk, _ in dense], [chunk for chunk, _ in lexical]])[:k]
+            weights = [1.0, fusion.lexical_weight(question)]
+            ranking = fusion.reciprocal_rank_fusion(
+                [[chunk for chunk, _ in dense], [chunk for chunk, _ in lexical]], weights=weights
+            )[:k]
         return _hits(index, ranking)
 
     def search_vector(self, vector: np.ndarray, k: int = 10, filters: Filters | None = None) -> list[Hit]:
@@ -130,8 +138,19 @@ class Searcher:
         pointer = read_current(self._index.index_dir)
         if pointer is None or pointer.generation == self._index.generation:
             return False
-        self._index = open_index(self._index.index_dir, expected_model_id=self.encoder.model_id)
+        fresh = open_index(self._index.index_dir, expected_model_id=self.encoder.model_id)
+        try:
+            self._index = self._ready(fresh)
+        except Exception:
+            fresh.close()
+            raise
         return True
+
+    def _ready(self, index: OpenIndex) -> OpenIndex:
+        """``index``, with its lexical leg loaded when the mode uses it."""
+        if self.mode != "dense":
+            index.lexical()
+        return index
 
     def _query_vector(self, question: str) -> np.ndarray:
         return self.encoder.encode([question], QUERY_PROMPT)[0]
@@ -162,20 +181,10 @@ def _dense_ranking(index: OpenIndex, query: np.ndarray, k: int, allowed: np.ndar
 
 
 def _lexical_ranking(index: OpenIndex, question: str, k: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
-    if index.manifest.chunks == 0 or (allowed is not None and len(allowed) == 0):
+    if allowed is not None and len(allowed) == 0:
         return []
     allowed_set = None if allowed is None else {int(chunk) for chunk in allowed}
     return [(int(chunk), float(score)) for chunk, score in index.lexical().search(question, k, allowed_set)]
-
-
-def _fuse(rankings: Sequence[Sequence[int]]) -> list[tuple[int, float]]:
-    try:
-        fusion = importlib.import_module("index.fusion")
-    except ModuleNotFoundError as error:
-        if error.name != "index.fusion":
-            raise
-        raise SearchUnavailableError("hybrid search is not available in this installation (no index.fusion)") from error
-    return [(int(chunk), float(score)) for chunk, score in fusion.reciprocal_rank_fusion([list(r) for r in rankings])]
 
 
 def _hits(index: OpenIndex, ranking: Iterable[tuple[int, float]]) -> list[Hit]:

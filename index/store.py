@@ -3,8 +3,13 @@
 An index directory looks like::
 
     CURRENT                 {"generation": "gen-...", "manifest_sha256": "..."}
-    gen-<utc time>-<rand>/  vectors.faiss, chunks.sqlite, lexical/ (optional), manifest.json
+    gen-<utc time>-<rand>/  vectors.faiss, chunks.sqlite, lexical/, boilerplate.json (optional),
+                            manifest.json (sha256 of every other file)
     .writer.lock            held by the one process building a new generation
+
+Every generation written here has a lexical (BM25) leg, rebuilt from all chunks
+at each commit; one without it (from an older build) still opens for dense
+search and gets the leg at the next write.
 
 A writer stages a new generation in ``.staging-*``, fsyncs it, renames it to
 ``gen-*`` and only then replaces ``CURRENT`` with ``os.replace``. A crash at
@@ -17,7 +22,6 @@ from __future__ import annotations
 import datetime as dt
 import fcntl
 import hashlib
-import importlib
 import json
 import secrets
 import shutil
@@ -27,15 +31,16 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import faiss
 import numpy as np
 
+from corpus.boilerplate import BoilerplateModel
 from corpus.release import Release
 from index import chunk_db
 from index.chunking import Chunk
 from index.durable import atomic_write_text, fsync_dir, fsync_tree
+from index.lexical import LexicalIndex
 from index.manifest import MANIFEST_FILE, Manifest, ManifestError, checksum_tree, file_sha256
 
 CURRENT_FILE = "CURRENT"
@@ -43,6 +48,7 @@ LOCK_FILE = ".writer.lock"
 VECTORS_FILE = "vectors.faiss"
 CHUNKS_FILE = "chunks.sqlite"
 LEXICAL_DIR = "lexical"
+BOILERPLATE_FILE = "boilerplate.json"
 GENERATION_PREFIX = "gen-"
 STAGING_PREFIX = ".staging-"
 REBUILD_HINT = "rebuild it with `assistant index build --rebuild`"
@@ -66,6 +72,10 @@ class IndexModelMismatchError(IndexStoreError):
 
 class IndexBusyError(IndexStoreError):
     """Another process is writing the index."""
+
+
+class LexicalLegMissingError(IndexStoreError):
+    """The generation was written by an older build without the lexical (BM25) leg."""
 
 
 @dataclass(frozen=True)
@@ -99,7 +109,7 @@ class OpenIndex:
     manifest: Manifest
     vectors: faiss.Index
     db: sqlite3.Connection
-    _lexical: Any = field(default=None, repr=False)
+    _lexical: LexicalIndex | None = field(default=None, repr=False)
 
     @property
     def model_id(self) -> str:
@@ -107,21 +117,29 @@ class OpenIndex:
 
     @property
     def has_lexical(self) -> bool:
-        return (self.path / LEXICAL_DIR).is_dir()
+        """Whether the generation's (verified) manifest lists a lexical leg."""
+        return any(name.startswith(f"{LEXICAL_DIR}/") for name in self.manifest.files)
 
-    def lexical(self) -> Any:
-        """The BM25 leg (``index.lexical.LexicalIndex``), loaded on first use."""
+    def lexical(self) -> LexicalIndex:
+        """The BM25 leg, loaded on first use."""
         if self._lexical is None:
             if not self.has_lexical:
-                raise IndexStoreError(
-                    f"generation {self.generation} has no lexical (BM25) leg; {REBUILD_HINT}, "
-                    "or search with --mode dense"
+                raise LexicalLegMissingError(
+                    f"the index generation {self.generation} was written by an older version without the "
+                    "lexical (BM25) leg; run `assistant index build` to add it, or search with --mode dense"
                 )
-            lexical = lexical_module()
-            if lexical is None:
-                raise IndexStoreError("the lexical leg is not available in this installation (no index.lexical)")
-            self._lexical = lexical.LexicalIndex.load(self.path / LEXICAL_DIR)
+            self._lexical = LexicalIndex.load(self.path / LEXICAL_DIR)
         return self._lexical
+
+    def boilerplate(self) -> BoilerplateModel | None:
+        """The corpus's boilerplate model stored at build time (None when the build had none)."""
+        if BOILERPLATE_FILE not in self.manifest.files:
+            return None
+        target = self.path / BOILERPLATE_FILE
+        try:
+            return BoilerplateModel.from_json(target.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError, AttributeError) as error:
+            raise IndexCorruptError(f"{target} is unreadable ({error}); {REBUILD_HINT}") from error
 
     def close(self) -> None:
         self.db.close()
@@ -131,6 +149,11 @@ def open_index(index_dir: Path, expected_model_id: str | None = None) -> OpenInd
     """Open the live generation after checking every file against the manifest and the model id."""
     pointer = read_current(index_dir)
     if pointer is None:
+        if _has_generations(index_dir):
+            raise IndexCorruptError(
+                f"{index_dir / CURRENT_FILE} is missing although {index_dir} holds index generations "
+                f"(deleted, or the first build was interrupted); {REBUILD_HINT}"
+            )
         raise IndexMissingError(f"no index in {index_dir}; build one with `assistant index build`")
     path = index_dir / pointer.generation
     if not path.is_dir():
@@ -159,7 +182,10 @@ def _read_verified_manifest(path: Path, pointer: CurrentPointer) -> Manifest:
     except OSError as error:
         raise IndexCorruptError(f"{manifest_path} is missing or unreadable ({error}); {REBUILD_HINT}") from error
     if hashlib.sha256(raw).hexdigest() != pointer.manifest_sha256:
-        raise IndexCorruptError(f"{manifest_path} is corrupt (checksum mismatch); {REBUILD_HINT}")
+        raise IndexCorruptError(
+            f"{manifest_path} is corrupt, or the checksum of it recorded in {path.parent / CURRENT_FILE} is "
+            f"(checksum mismatch); {REBUILD_HINT}"
+        )
     try:
         return Manifest.from_json(raw.decode("utf-8"))
     except (UnicodeDecodeError, ManifestError) as error:
@@ -220,6 +246,7 @@ def writer_lock(index_dir: Path) -> Iterator[None]:
 class IndexWriter:
     """Stages a new generation, starting from a copy of ``base`` (or empty), and commits it.
 
+    Set ``boilerplate`` to store a corpus boilerplate model with the generation.
     Use inside ``writer_lock(index_dir)``; leaving the ``with`` block without
     ``commit()`` discards the staged files.
     """
@@ -243,6 +270,7 @@ class IndexWriter:
         else:
             self.vectors = faiss.IndexIDMap2(faiss.IndexFlatIP(dimension))
         self.db = chunk_db.open_writable(self.staging / CHUNKS_FILE)
+        self.boilerplate: BoilerplateModel | None = None
         self.committed: str | None = None
         self.counts = (0, 0)  # (releases, chunks), set by commit()
 
@@ -276,14 +304,17 @@ class IndexWriter:
             ids = np.asarray([chunk.id for chunk in chunks], dtype=np.int64)
             self.vectors.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), ids)
 
-    def commit(self, extra: dict | None = None) -> str:
+    def commit(self, extra: dict | None = None, progress: bool = False) -> str:
         """Write, fsync and publish the generation; returns its name."""
         self.db.commit()
         releases, chunks = self.counts = chunk_db.counts(self.db)
         if chunks != self.vectors.ntotal:
             raise RuntimeError(f"database has {chunks} chunks but the vector index {self.vectors.ntotal}")
-        has_lexical = _write_lexical(self.db, self.staging / LEXICAL_DIR)
+        # bm25s cannot add or remove documents: the leg is rebuilt from every chunk.
+        LexicalIndex.build(chunk_db.iter_chunks(self.db), progress=progress).save(self.staging / LEXICAL_DIR)
         self.db.close()
+        if self.boilerplate is not None:
+            (self.staging / BOILERPLATE_FILE).write_text(self.boilerplate.to_json(), encoding="utf-8")
         faiss.write_index(self.vectors, str(self.staging / VECTORS_FILE))
         now = dt.datetime.now(dt.UTC)
         manifest = Manifest(
@@ -294,11 +325,7 @@ class IndexWriter:
             chunks=chunks,
             created_at=now.isoformat(timespec="seconds"),
             files=checksum_tree(self.staging),
-            extra={
-                **(extra or {}),
-                "base_generation": self.base.generation if self.base else None,
-                "lexical": has_lexical,
-            },
+            extra={**(extra or {}), "base_generation": self.base.generation if self.base else None},
         )
         manifest_text = manifest.to_json()
         (self.staging / MANIFEST_FILE).write_text(manifest_text, encoding="utf-8")
@@ -329,6 +356,12 @@ def _current_or_none(index_dir: Path) -> CurrentPointer | None:
         return None
 
 
+def _has_generations(index_dir: Path) -> bool:
+    if not index_dir.is_dir():
+        return False
+    return any(path.is_dir() and path.name.startswith(GENERATION_PREFIX) for path in index_dir.iterdir())
+
+
 def collect_garbage(index_dir: Path, keep: set[str]) -> list[str]:
     """Remove generations not in ``keep`` and staging leftovers; call while holding the writer lock."""
     removed = []
@@ -338,26 +371,3 @@ def collect_garbage(index_dir: Path, keep: set[str]) -> list[str]:
             shutil.rmtree(path, ignore_errors=True)
             removed.append(path.name)
     return removed
-
-
-def lexical_module() -> Any:
-    """``index.lexical`` if it is installed, else None (errors inside the module propagate)."""
-    try:
-        return importlib.import_module("index.lexical")
-    except ModuleNotFoundError as error:
-        if error.name == "index.lexical":
-            return None
-        raise
-
-
-def _write_lexical(db: sqlite3.Connection, folder: Path) -> bool:
-    """Build and save the BM25 leg from all chunks; False when unavailable or nothing to index."""
-    lexical = lexical_module()
-    if lexical is None:
-        return False
-    chunks = list(chunk_db.iter_chunks(db))
-    if not chunks:
-        return False
-    folder.mkdir()
-    lexical.LexicalIndex.build(chunks).save(folder)
-    return True

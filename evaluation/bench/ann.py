@@ -26,6 +26,10 @@ IVF_TRAIN_POINTS_PER_LIST = 64
 IVF_TRAIN_ITERATIONS = 10
 IVF_SEED = 1234
 
+# Single-query searches run on one OpenMP thread: on a shared 2-core machine two threads
+# spin against other work and are several times slower (the bench measures both for exact search).
+SEARCH_THREADS = 1
+
 # The proposed rule (see choose_index): exact search up to this many chunks, IVF above.
 EXACT_LIMIT = 250_000
 IVF_TARGET_NPROBE_SHARE = 0.03  # ~3 % of the lists scanned per query
@@ -109,11 +113,21 @@ def search_ids(index: faiss.Index, queries: np.ndarray, k: int, params: faiss.Se
 
 
 def single_query_latency(
-    index: faiss.Index, queries: np.ndarray, k: int, params: faiss.SearchParameters | None = None
+    index: faiss.Index,
+    queries: np.ndarray,
+    k: int,
+    params: faiss.SearchParameters | None = None,
+    threads: int | None = SEARCH_THREADS,
 ) -> LatencySummary:
-    """One query per call, as the chat searches."""
+    """One query per call, as the chat searches, with ``threads`` OpenMP threads (None: FAISS's default)."""
     rows = [np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32) for query in queries]
-    return LatencySummary.of_seconds(time_each(lambda row: index.search(row, k, params=params), rows))
+    default = faiss.omp_get_max_threads()
+    if threads is not None:
+        faiss.omp_set_num_threads(threads)
+    try:
+        return LatencySummary.of_seconds(time_each(lambda row: index.search(row, k, params=params), rows))
+    finally:
+        faiss.omp_set_num_threads(default)
 
 
 def recall_at_k(approximate: np.ndarray, exact: np.ndarray, k: int = 10) -> float:
@@ -138,14 +152,21 @@ def index_bytes(index: faiss.Index) -> int:
     return int(faiss.serialize_index(index).nbytes)
 
 
-def supports_removal(index: faiss.Index, some_id: int) -> bool:
-    """Whether ``remove_ids`` works (incremental generations remove changed releases)."""
-    clone = faiss.clone_index(index)
+def removal_supported(kind: str, dimension: int = 16) -> bool:
+    """Whether ``remove_ids`` works on this kind (incremental generations remove changed releases)."""
+    rng = np.random.default_rng(0)
+    vectors = rng.standard_normal((256, dimension), dtype=np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    ids = np.arange(256, dtype=np.int64)
+    builders = {EXACT: exact_index, EXACT_FP16: fp16_index, HNSW: hnsw_index, IVF: lambda v, i: ivf_index(v, i, 4)}
+    if kind not in builders:
+        raise ValueError(f"unknown index kind {kind!r}")
+    index = builders[kind](vectors, ids)
     try:
-        removed = clone.remove_ids(np.asarray([some_id], dtype=np.int64))
+        removed = index.remove_ids(np.asarray([3], dtype=np.int64))
     except RuntimeError:
         return False
-    return removed == 1
+    return removed == 1 and index.ntotal == 255
 
 
 @dataclass(frozen=True)
@@ -173,4 +194,4 @@ def choose_index(chunks: int, exact_limit: int = EXACT_LIMIT) -> IndexPlan:
 
 def sweep_values(kind: str) -> Sequence[int]:
     """efSearch or nprobe settings tried per ANN index."""
-    return (16, 32, 64, 128, 256) if kind == HNSW else (4, 8, 16, 32, 64)
+    return (16, 32, 64, 128, 256) if kind == HNSW else (4, 8, 16, 32, 64, 128, 256)

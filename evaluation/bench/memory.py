@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import json
 import subprocess
 import sys
@@ -35,6 +37,30 @@ def reset_peak_rss() -> bool:
     except OSError:
         return False
     return True
+
+
+M_TRIM_THRESHOLD = -1
+M_MMAP_THRESHOLD = -3
+FIXED_MMAP_THRESHOLD = 1 << 20
+
+
+def pin_malloc_thresholds() -> bool:
+    """Make glibc map every block of 1 MiB or more on its own and give it back when freed.
+
+    By default glibc raises its mmap threshold after large frees (up to 32 MiB), so a freed
+    index's memory is silently reused by the next one and RSS deltas read as zero. Pinning the
+    thresholds keeps RSS deltas honest. False where there is no glibc.
+    """
+    name = ctypes.util.find_library("c")
+    if not name:
+        return False
+    try:
+        libc = ctypes.CDLL(name)
+        return bool(libc.mallopt(M_MMAP_THRESHOLD, FIXED_MMAP_THRESHOLD)) and bool(
+            libc.mallopt(M_TRIM_THRESHOLD, FIXED_MMAP_THRESHOLD)
+        )
+    except (OSError, AttributeError):
+        return False
 
 
 def mib(size_bytes: float) -> float:

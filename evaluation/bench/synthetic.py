@@ -139,7 +139,7 @@ def _insert(connection: sqlite3.Connection, release_rows: list[tuple], chunk_row
 
 
 def copied_releases(seeds: Sequence[Release], count: int) -> list[Release]:
-    """``count`` releases made from the seeds, each with its own id and a distinct first line."""
+    """``count`` releases made from the seeds, each with its own id and a distinct closing paragraph."""
     releases = []
     for number in range(count):
         release = seeds[number % len(seeds)]

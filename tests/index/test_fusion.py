@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from index.fusion import reciprocal_rank_fusion
+from index.fusion import lexical_weight, reciprocal_rank_fusion
 
 
 def test_two_rankings_fuse_to_hand_computed_scores() -> None:
@@ -68,3 +68,27 @@ def test_empty_input_fuses_to_nothing() -> None:
 def test_bad_input_is_refused_with_a_clear_message(rankings, kwargs, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         reciprocal_rank_fusion(rankings, **kwargs)
+
+
+def test_short_queries_give_the_lexical_leg_full_weight() -> None:
+    assert lexical_weight("WBCAP") == 1.0
+    assert lexical_weight("Enes Karić 170.900 KM") == 1.0
+    assert lexical_weight("") == 1.0
+
+
+def test_long_queries_lower_the_lexical_weight_in_proportion() -> None:
+    twelve_words = "sastanak šefova graničnih policija Zapadnog Balkana održan Budvi juna godine uz podršku"
+    assert lexical_weight(twelve_words) == pytest.approx(6 / 12)
+    assert lexical_weight(twelve_words, full_weight_tokens=3) == pytest.approx(3 / 12)
+    assert lexical_weight(twelve_words, full_weight_tokens=12) == 1.0
+
+
+def test_lexical_weight_counts_tokens_not_characters_or_one_letter_words() -> None:
+    # Single letters are not tokens; Cyrillic words count like Latin ones.
+    assert lexical_weight("a b c d e f g h i j") == 1.0
+    assert lexical_weight("Састанак шефова граничне полиције одржан је у Будви уз подршку") == pytest.approx(6 / 9)
+
+
+def test_lexical_weight_refuses_a_nonsense_threshold() -> None:
+    with pytest.raises(ValueError, match="at least 1"):
+        lexical_weight("WBCAP", full_weight_tokens=0)

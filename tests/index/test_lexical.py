@@ -180,3 +180,17 @@ def test_save_overwrites_an_earlier_index_in_the_same_directory(index: LexicalIn
     loaded = LexicalIndex.load(tmp_path)
     assert loaded.chunk_ids == (99,)
     assert ids(loaded.search("Mostar", 5)) == [99]
+
+
+def test_allowed_ids_map_to_the_right_chunks_whatever_the_id_order() -> None:
+    shuffled = LexicalIndex.build([(30, "Mostar most", "bs"), (10, "Mostar grad", "bs"), (20, "Mostar danas", "bs")])
+    # Ids below, between and above the indexed ones are ignored.
+    assert ids(shuffled.search("Mostar", 5, allowed_ids={5, 20, 25, 40})) == [20]
+    assert sorted(ids(shuffled.search("Mostar", 5, allowed_ids={30, 10}))) == [10, 30]
+
+
+def test_load_reports_a_manifest_missing_keys(index: LexicalIndex, tmp_path: Path) -> None:
+    index.save(tmp_path)
+    (tmp_path / MANIFEST_FILE).write_text(json.dumps({"format": "something else"}), encoding="utf-8")
+    with pytest.raises(LexicalIndexError, match="missing format_version"):
+        LexicalIndex.load(tmp_path)

@@ -1,26 +1,27 @@
 from __future__ import annotations
 
 import datetime as dt
-import sys
 
 import numpy as np
 import pytest
 
+from index import fusion
 from index.build import build_index
-from index.search import MAX_QUESTION_CHARS, Filters, Searcher, normalize_question
+from index.search import LEG_CANDIDATES, MAX_QUESTION_CHARS, Filters, Hit, Searcher, normalize_question
 from index.settings import Settings
-from index.store import IndexModelMismatchError, IndexStoreError, open_index
+from index.store import IndexModelMismatchError, LexicalLegMissingError, open_index
 from tests.fake_encoder import HashingEncoder
-from tests.index import fake_legs
 from tests.index.conftest import make_release, small_corpus
+from tests.index.test_store import as_written_by_an_older_build
 
 QUESTION = "sastanak šefova granične policije u Budvi"
+RRF_K = fusion.DEFAULT_K
 
 
 @pytest.fixture
 def searcher(settings: Settings, fake_encoder: HashingEncoder) -> Searcher:
     build_index(settings, fake_encoder, small_corpus(), progress=False)
-    return Searcher(open_index(settings.index_dir, fake_encoder.model_id), fake_encoder)
+    return Searcher(open_index(settings.index_dir, fake_encoder.model_id), fake_encoder, "dense")
 
 
 def released(hits) -> list[str]:
@@ -60,7 +61,7 @@ def test_filters_are_applied_inside_the_vector_search(settings: Settings, fake_e
     english = [make_release(f"en-{n}", [(f"Border police chiefs met in Budva, meeting {n}.", "en")]) for n in range(30)]
     macedonian = [make_release(f"mk-{n}", [(f"Состанок {n} во Скопје.", "mk")]) for n in range(2)]
     build_index(settings, fake_encoder, [*english, *macedonian], progress=False)
-    searcher = Searcher(open_index(settings.index_dir), fake_encoder)
+    searcher = Searcher(open_index(settings.index_dir), fake_encoder, "dense")
     assert all(hit.release_id.startswith("en-") for hit in searcher.search("Border police chiefs met in Budva", k=5))
     hits = searcher.search("Border police chiefs met in Budva", k=2, filters=Filters(languages=frozenset({"mk"})))
     assert sorted(released(hits)) == ["mk-0", "mk-1"]  # a top-k post-filter would have found none
@@ -122,14 +123,14 @@ def test_search_vector_matches_search(searcher: Searcher, fake_encoder: HashingE
 def test_a_searcher_refuses_an_encoder_of_another_model(settings: Settings, fake_encoder: HashingEncoder) -> None:
     build_index(settings, fake_encoder, small_corpus(), progress=False)
     with pytest.raises(IndexModelMismatchError, match="fake:64.*fake:32"):
-        Searcher(open_index(settings.index_dir), HashingEncoder(32))
+        Searcher(open_index(settings.index_dir), HashingEncoder(32), "dense")
     with pytest.raises(ValueError, match="unknown search mode 'fuzzy'"):
         Searcher(open_index(settings.index_dir), fake_encoder, mode="fuzzy")
 
 
 def test_reload_follows_a_new_generation(settings: Settings, fake_encoder: HashingEncoder) -> None:
     build_index(settings, fake_encoder, small_corpus(), progress=False)
-    searcher = Searcher(open_index(settings.index_dir), fake_encoder)
+    searcher = Searcher(open_index(settings.index_dir), fake_encoder, "dense")
     assert searcher.reload_if_changed() is False
     build_index(settings, fake_encoder, small_corpus()[:2], progress=False)
     assert len(searcher.search(QUESTION, k=50)) == 7  # still the generation it opened
@@ -137,55 +138,124 @@ def test_reload_follows_a_new_generation(settings: Settings, fake_encoder: Hashi
     assert set(released(searcher.search(QUESTION, k=50))) == {"en-donation", "bs-border"}
 
 
-def test_lexical_mode_needs_a_lexical_leg(
-    settings: Settings, fake_encoder: HashingEncoder, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setitem(sys.modules, "index.lexical", None)
-    build_index(settings, fake_encoder, small_corpus(), progress=False)
-    searcher = Searcher(open_index(settings.index_dir), fake_encoder, mode="lexical")
-    with pytest.raises(IndexStoreError, match="no lexical.*--mode dense"):
-        searcher.search(QUESTION)
+# --- lexical and hybrid modes (the real BM25 leg and fusion) ---------------------------------
+
+
+def karic_release():
+    return make_release("karic", [("Ministar Karić je posjetio prihvatni centar u Sarajevu.", "bs")])
 
 
 @pytest.fixture
-def fake_leg_searchers(settings: Settings, fake_encoder: HashingEncoder, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setitem(sys.modules, "index.lexical", fake_legs.lexical_module())
-    monkeypatch.setitem(sys.modules, "index.fusion", fake_legs.fusion_module())
-    build_index(settings, fake_encoder, small_corpus(), progress=False)
+def searchers(settings: Settings, fake_encoder: HashingEncoder) -> dict[str, Searcher]:
+    build_index(settings, fake_encoder, [*small_corpus(), karic_release()], progress=False)
+    index = open_index(settings.index_dir)
+    return {mode: Searcher(index, fake_encoder, mode) for mode in ("dense", "lexical", "hybrid")}
+
+
+def ranks(hits: list[Hit]) -> dict[int, int]:
+    return {hit.chunk_id: hit.rank for hit in hits}
+
+
+def weighted_rrf(dense: dict[int, int], lexical: dict[int, int], weight: float) -> dict[int, float]:
+    """RRF written out: 1/(k + dense rank) + weight/(k + lexical rank), a missing rank adding nothing."""
     return {
-        mode: Searcher(open_index(settings.index_dir), fake_encoder, mode=mode)
-        for mode in ("dense", "lexical", "hybrid")
+        chunk: (1 / (RRF_K + dense[chunk]) if chunk in dense else 0.0)
+        + (weight / (RRF_K + lexical[chunk]) if chunk in lexical else 0.0)
+        for chunk in dense.keys() | lexical.keys()
     }
 
 
-def test_lexical_mode_delegates_to_the_lexical_leg_with_filters(fake_leg_searchers) -> None:
-    lexical = fake_leg_searchers["lexical"]
-    hits = lexical.search("protective footwear", k=5)
-    assert [(hit.release_id, hit.score) for hit in hits] == [("en-donation", 2.0)]
-    assert set(released(lexical.search("održan Budvi", k=5))) == {"bs-border", "sr-latn"}
-    assert released(lexical.search("održan Budvi", k=5, filters=Filters(languages=frozenset({"sr"})))) == ["sr-latn"]
+def test_lexical_mode_ranks_bm25_matches_across_scripts(searchers: dict[str, Searcher]) -> None:
+    hits = searchers["lexical"].search("održan Budvi", k=10)
+    # Only these chunks hold both words; sr-cyrl holds them in Cyrillic ("одржан", "Будви").
+    assert set(released(hits)) == {"bs-border", "sr-latn", "sr-cyrl"}
+    assert all(hit.score > 0 for hit in hits)
+    assert [hit.score for hit in hits] == sorted((hit.score for hit in hits), reverse=True)
+    assert released(searchers["lexical"].search("protective footwear", k=10)) == ["en-donation"]
 
 
-def test_hybrid_mode_fuses_the_dense_and_lexical_rankings(fake_leg_searchers) -> None:
-    question = "European Union donated equipment to the police"
-    dense = [hit.chunk_id for hit in fake_leg_searchers["dense"].search(question, k=50)]
-    lexical = [hit.chunk_id for hit in fake_leg_searchers["lexical"].search(question, k=50)]
-    expected = fake_legs.reciprocal_rank_fusion([dense, lexical])[:3]
-    hits = fake_leg_searchers["hybrid"].search(question, k=3)
-    assert [(hit.chunk_id, hit.score) for hit in hits] == expected
-    assert dense != lexical  # the fusion had two different rankings to combine
+def test_a_cyrillic_query_finds_the_latin_name_in_lexical_mode(searchers: dict[str, Searcher]) -> None:
+    assert released(searchers["lexical"].search("Карић", k=10)) == ["karic"]
+    assert released(searchers["lexical"].search("Karic", k=10)) == ["karic"]
 
 
-def test_real_lexical_and_fusion_legs_answer(settings: Settings, fake_encoder: HashingEncoder) -> None:
-    """Integration with index.lexical (BM25) and index.fusion as installed."""
+def test_lexical_mode_applies_filters_before_the_top_k(searchers: dict[str, Searcher]) -> None:
+    lexical = searchers["lexical"]
+    cyrillic = Filters(languages=frozenset({"sr-Cyrl"}))
+    assert released(lexical.search("održan Budvi", k=1, filters=cyrillic)) == ["sr-cyrl"]
+    assert released(lexical.search("održan Budvi", k=10, filters=Filters(languages=frozenset({"sr-Latn"})))) == [
+        "sr-latn"
+    ]
+    early_sh = Filters(languages=frozenset({"sh"}), date_to=dt.date(2021, 5, 1))
+    assert released(lexical.search("održan Budvi", k=10, filters=early_sh)) == ["sr-cyrl"]
+    assert lexical.search("održan Budvi", k=10, filters=Filters(languages=frozenset({"en"}))) == []
+
+
+def test_hybrid_ranking_is_the_weighted_fusion_of_the_two_legs(searchers: dict[str, Searcher]) -> None:
+    # 13 tokens, over fusion.FULL_WEIGHT_TOKENS = 6: the lexical leg gets weight 6/13.
+    question = "European Union donated protective clothing and footwear to the border police in Budva"
+    weight = fusion.lexical_weight(question)
+    assert weight == pytest.approx(6 / 13)
+    dense = ranks(searchers["dense"].search(question, k=LEG_CANDIDATES))
+    lexical = ranks(searchers["lexical"].search(question, k=LEG_CANDIDATES))
+    assert dense.keys() != lexical.keys()  # lexical matches only chunks sharing words
+
+    expected = weighted_rrf(dense, lexical, weight)
+    hits = searchers["hybrid"].search(question, k=5)
+    assert len(hits) == 5
+    for hit in hits:
+        assert hit.score == pytest.approx(expected[hit.chunk_id], abs=1e-12)
+    assert [hit.score for hit in hits] == pytest.approx(sorted(expected.values(), reverse=True)[:5])
+    # The weight matters here: at full weight the fused top 5 would come in another order.
+    unweighted = weighted_rrf(dense, lexical, 1.0)
+    assert [hit.chunk_id for hit in hits] != sorted(unweighted, key=lambda chunk: -unweighted[chunk])[:5]
+    # ... and the module's fusion gives the same answer.
+    fused = fusion.reciprocal_rank_fusion([list(dense), list(lexical)], weights=[1.0, weight])[:5]
+    assert [(hit.chunk_id, hit.score) for hit in hits] == fused
+
+
+def test_hybrid_puts_the_only_lexical_match_first(searchers: dict[str, Searcher]) -> None:
+    dense = ranks(searchers["dense"].search("Карић", k=LEG_CANDIDATES))
+    hits = searchers["hybrid"].search("Карић", k=3)
+    karic = hits[0]
+    assert karic.release_id == "karic"
+    # One token: full lexical weight, and lexical rank 1 for the only chunk naming Karić.
+    assert karic.score == pytest.approx(1 / (RRF_K + dense[karic.chunk_id]) + 1 / (RRF_K + 1), abs=1e-12)
+    assert [hit.score for hit in hits[1:]] == pytest.approx([1 / (RRF_K + dense[hit.chunk_id]) for hit in hits[1:]])
+
+
+def test_hybrid_mode_filters_both_legs(searchers: dict[str, Searcher]) -> None:
+    hybrid = searchers["hybrid"]
+    serbian = Filters(languages=frozenset({"sr"}))
+    hits = hybrid.search("održan Budvi", k=10, filters=serbian)
+    assert set(released(hits)) == {"sr-latn", "sr-cyrl"}
+    dense = ranks(searchers["dense"].search("održan Budvi", k=LEG_CANDIDATES, filters=serbian))
+    lexical = ranks(searchers["lexical"].search("održan Budvi", k=LEG_CANDIDATES, filters=serbian))
+    expected = weighted_rrf(dense, lexical, 1.0)
+    assert {hit.chunk_id: hit.score for hit in hits} == pytest.approx(expected)
+    # The lexical leg matches no Macedonian chunk: the dense leg alone answers.
+    macedonian = hybrid.search("protective footwear", k=3, filters=Filters(languages=frozenset({"mk"})))
+    assert released(macedonian) == ["mk-border"] and macedonian[0].score == pytest.approx(1 / (RRF_K + 1))
+
+
+def test_the_default_mode_is_the_settings_default(settings: Settings, fake_encoder: HashingEncoder) -> None:
     build_index(settings, fake_encoder, small_corpus(), progress=False)
-    index = open_index(settings.index_dir)
-    assert index.has_lexical
-    lexical = Searcher(index, fake_encoder, mode="lexical").search("protective footwear", k=3)
-    assert released(lexical) == ["en-donation"]
-    hybrid = Searcher(index, fake_encoder, mode="hybrid").search("protective footwear", k=3)
-    assert released(hybrid)[0] == "en-donation" and len(hybrid) == 3
-    filtered = Searcher(index, fake_encoder, mode="hybrid").search(
-        "protective footwear", k=3, filters=Filters(languages=frozenset({"mk"}))
-    )
-    assert released(filtered) == ["mk-border"]
+    assert Searcher(open_index(settings.index_dir), fake_encoder).mode == settings.retrieval_mode == "hybrid"
+
+
+def test_lexical_and_hybrid_modes_need_the_lexical_leg(settings: Settings, fake_encoder: HashingEncoder) -> None:
+    build_index(settings, fake_encoder, small_corpus(), progress=False)
+    as_written_by_an_older_build(settings.index_dir)
+    for mode in ("lexical", "hybrid"):
+        with pytest.raises(LexicalLegMissingError, match="without the lexical.*--mode dense"):
+            Searcher(open_index(settings.index_dir), fake_encoder, mode)
+    assert Searcher(open_index(settings.index_dir), fake_encoder, "dense").search(QUESTION, k=1)
+
+
+def test_reload_in_hybrid_mode_searches_the_new_generation(settings: Settings, fake_encoder: HashingEncoder) -> None:
+    build_index(settings, fake_encoder, small_corpus(), progress=False)
+    searcher = Searcher(open_index(settings.index_dir), fake_encoder, "hybrid")
+    assert released(searcher.search("Карић", k=1)) != ["karic"]
+    build_index(settings, fake_encoder, [*small_corpus(), karic_release()], progress=False)
+    assert searcher.reload_if_changed() is True
+    assert released(searcher.search("Карић", k=1)) == ["karic"]

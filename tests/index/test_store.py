@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -10,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from corpus.boilerplate import BoilerplateModel
 from index.build import build_index
 from index.search import Searcher
 from index.settings import Settings
@@ -19,13 +22,13 @@ from index.store import (
     IndexCorruptError,
     IndexMissingError,
     IndexModelMismatchError,
+    LexicalLegMissingError,
     open_index,
     read_current,
     writer_lock,
 )
 from tests.conftest import REPO_ROOT
 from tests.fake_encoder import HashingEncoder
-from tests.index import fake_legs
 from tests.index.conftest import make_release, small_corpus
 
 
@@ -36,7 +39,7 @@ def built(settings: Settings, encoder: HashingEncoder, releases=None) -> Path:
 
 def answers(settings: Settings, encoder: HashingEncoder) -> list[tuple[str, int, float]]:
     index = open_index(settings.index_dir, encoder.model_id)
-    hits = Searcher(index, encoder).search("border police meeting in Budva", k=5)
+    hits = Searcher(index, encoder, "hybrid").search("border police meeting in Budva", k=5)
     return [(hit.release_id, hit.start, round(hit.score, 5)) for hit in hits]
 
 
@@ -53,20 +56,38 @@ def live_generation(index_dir: Path) -> Path:
     return index_dir / pointer.generation
 
 
+def as_written_by_an_older_build(index_dir: Path) -> None:
+    """Make the live generation look like one from a build without the lexical leg."""
+    generation = live_generation(index_dir)
+    shutil.rmtree(generation / "lexical")
+    manifest = json.loads((generation / "manifest.json").read_text(encoding="utf-8"))
+    manifest["files"] = {name: digest for name, digest in manifest["files"].items() if not name.startswith("lexical/")}
+    text = json.dumps(manifest)
+    (generation / "manifest.json").write_text(text, encoding="utf-8")
+    pointer = {"generation": generation.name, "manifest_sha256": hashlib.sha256(text.encode()).hexdigest()}
+    (index_dir / CURRENT_FILE).write_text(json.dumps(pointer), encoding="utf-8")
+
+
 def test_a_missing_index_says_how_to_build_one(tmp_path: Path) -> None:
     with pytest.raises(IndexMissingError, match="assistant index build"):
         open_index(tmp_path / "nowhere")
 
 
-def test_a_generation_holds_vectors_database_and_manifest(
-    settings: Settings, fake_encoder: HashingEncoder, monkeypatch: pytest.MonkeyPatch
+def test_a_generation_holds_vectors_database_lexical_leg_and_manifest(
+    settings: Settings, fake_encoder: HashingEncoder
 ) -> None:
-    monkeypatch.setitem(sys.modules, "index.lexical", None)  # the dense-only layout
     index_dir = built(settings, fake_encoder)
     generation = live_generation(index_dir)
     assert generation.name.startswith("gen-")
     manifest = json.loads((generation / "manifest.json").read_text())
-    assert set(manifest["files"]) == {"vectors.faiss", "chunks.sqlite"}
+    listed = {path.relative_to(generation).as_posix() for path in generation.rglob("*") if path.is_file()}
+    assert set(manifest["files"]) == listed - {"manifest.json"}
+    assert {name for name in listed if not name.startswith("lexical/")} == {
+        "vectors.faiss",
+        "chunks.sqlite",
+        "manifest.json",
+    }  # no boilerplate.json: this build was given no boilerplate model
+    assert {"lexical/lexical.json", "lexical/chunk_ids.npy"} <= listed
     assert manifest["model_id"] == "fake:64" and manifest["dimension"] == 64
     assert manifest["releases"] == 7 and manifest["chunks"] == 7
     assert manifest["chunking"]["chunk_size"] == 900
@@ -91,6 +112,29 @@ def test_a_deleted_file_is_reported(settings: Settings, fake_encoder: HashingEnc
     (live_generation(index_dir) / "chunks.sqlite").unlink()
     with pytest.raises(IndexCorruptError, match="chunks.sqlite is missing"):
         open_index(index_dir)
+
+
+def test_a_changed_checksum_in_current_names_current_and_the_manifest(
+    settings: Settings, fake_encoder: HashingEncoder
+) -> None:
+    index_dir = built(settings, fake_encoder)
+    pointer = json.loads((index_dir / CURRENT_FILE).read_text())
+    pointer["manifest_sha256"] = "0" * 64
+    (index_dir / CURRENT_FILE).write_text(json.dumps(pointer))
+    with pytest.raises(IndexCorruptError, match=r"manifest.json is corrupt, or .*CURRENT is .*--rebuild"):
+        open_index(index_dir)
+
+
+def test_a_deleted_current_beside_generations_is_damage_not_a_missing_index(
+    settings: Settings, fake_encoder: HashingEncoder
+) -> None:
+    index_dir = built(settings, fake_encoder)
+    (index_dir / CURRENT_FILE).unlink()
+    with pytest.raises(IndexCorruptError, match="CURRENT is missing although .* holds index generations.*--rebuild"):
+        open_index(index_dir)
+    report = build_index(settings, fake_encoder, small_corpus(), progress=False)
+    assert report.written and report.full_rebuild_reason == "no index yet"
+    assert open_index(index_dir).manifest.chunks == 7
 
 
 def test_current_naming_a_missing_generation_is_reported(settings: Settings, fake_encoder: HashingEncoder) -> None:
@@ -186,30 +230,54 @@ def test_a_second_writer_is_refused(settings: Settings) -> None:
         pass
 
 
-def test_the_lexical_leg_is_written_and_checksummed(
-    settings: Settings, fake_encoder: HashingEncoder, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setitem(sys.modules, "index.lexical", fake_legs.lexical_module())
+def test_the_lexical_leg_is_written_and_checksummed(settings: Settings, fake_encoder: HashingEncoder) -> None:
     index_dir = built(settings, fake_encoder)
-    generation = live_generation(index_dir)
-    manifest = json.loads((generation / "manifest.json").read_text())
-    assert "lexical/texts.json" in manifest["files"]
     index = open_index(index_dir)
     assert index.has_lexical
-    assert index.lexical().search("Budvi", 3)[0][1] == 1.0
+    # "Budvi" occurs in the bs-border, sr-latn and (in Cyrillic, "Будви") sr-cyrl releases only.
+    found = {chunk_id for chunk_id, _ in index.lexical().search("Budvi", 10)}
+    ids = dict(index.db.execute("SELECT id, release_id FROM chunks"))
+    assert {ids[chunk_id] for chunk_id in found} == {"bs-border", "sr-latn", "sr-cyrl"}
 
-    flip_byte(generation / "lexical" / "texts.json", position=5)
-    with pytest.raises(IndexCorruptError, match="texts.json is corrupt"):
+    flip_byte(live_generation(index_dir) / "lexical" / "chunk_ids.npy")
+    with pytest.raises(IndexCorruptError, match="chunk_ids.npy is corrupt"):
         open_index(index_dir)
 
 
-def test_an_index_without_lexical_leg_gets_one_once_the_module_exists(
-    settings: Settings, fake_encoder: HashingEncoder, monkeypatch: pytest.MonkeyPatch
+def test_an_empty_generation_has_an_empty_lexical_leg(settings: Settings, fake_encoder: HashingEncoder) -> None:
+    index_dir = built(settings, fake_encoder, releases=[])
+    index = open_index(index_dir)
+    assert index.has_lexical and index.manifest.chunks == 0
+    assert Searcher(index, fake_encoder, "hybrid").search("Budva", k=3) == []
+
+
+def test_an_index_from_an_older_build_opens_and_the_next_build_adds_the_lexical_leg(
+    settings: Settings, fake_encoder: HashingEncoder
 ) -> None:
-    monkeypatch.setitem(sys.modules, "index.lexical", None)  # import fails: no lexical module
-    built(settings, fake_encoder)
-    assert not open_index(settings.index_dir).has_lexical
-    monkeypatch.setitem(sys.modules, "index.lexical", fake_legs.lexical_module())
+    index_dir = built(settings, fake_encoder)
+    as_written_by_an_older_build(index_dir)
+    old = open_index(index_dir)
+    assert not old.has_lexical
+    assert Searcher(old, fake_encoder, "dense").search("Budva", k=1)
+    with pytest.raises(LexicalLegMissingError, match="older version.*`assistant index build`.*--mode dense"):
+        old.lexical()
+
+    fake_encoder.calls.clear()
     report = build_index(settings, fake_encoder, small_corpus(), progress=False)
-    assert report.written and report.chunks_embedded == 0
-    assert open_index(settings.index_dir).has_lexical
+    assert report.written and report.chunks_embedded == 0 and fake_encoder.calls == []
+    upgraded = open_index(index_dir)
+    assert upgraded.has_lexical and report.generation != old.generation
+    assert Searcher(upgraded, fake_encoder, "lexical").search("Budvi", k=10)
+
+
+def test_the_boilerplate_model_is_stored_and_checksummed(settings: Settings, fake_encoder: HashingEncoder) -> None:
+    model = BoilerplateModel.learn({"a": "Menu line\nShared blurb.", "b": "Shared blurb.\nOwn text."})
+    build_index(settings, fake_encoder, small_corpus(), progress=False, boilerplate=model)
+    index = open_index(settings.index_dir)
+    stored = index.boilerplate()
+    assert stored is not None and stored.to_json() == model.to_json()
+    assert stored.other_documents_with("shared blurb", key="a") == 1
+
+    flip_byte(live_generation(settings.index_dir) / "boilerplate.json", position=3)
+    with pytest.raises(IndexCorruptError, match="boilerplate.json is corrupt"):
+        open_index(settings.index_dir)

@@ -1,0 +1,108 @@
+"""End-to-end latency of one chat question on the shipped corpus with the real model.
+
+Every question of the golden set plus the off-topic questions of evaluation/threshold.py
+(65 in all) is asked:
+
+* ``in-process cold``: ``Assistant.ask`` with empty caches: the first time a passage is
+  quoted, its sentences are encoded for highlighting;
+* ``in-process warm``: the same questions again with the sentence vectors cached, but
+  the question-vector cache emptied before each question (a new question about passages
+  quoted before);
+* ``http``: like warm, through the running Gradio app's ``/ask`` endpoint with
+  gradio_client (queue, JSON and HTTP included).
+
+The machine's load average is recorded with the numbers: on a shared CPU they scale with it.
+
+Usage::
+
+    python -m evaluation.latency [--home DIR] [--output latency.json]
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from evaluation.threshold import OFF_TOPIC_QUESTIONS, SHIPPED_CORPUS, measurement_assistant
+
+app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+
+
+def percentile(values: Sequence[float], share: float) -> float:
+    """Nearest-rank percentile (``share`` in 0..1) of ``values``."""
+    ordered = sorted(values)
+    rank = max(1, min(len(ordered), round(share * len(ordered) + 0.4999)))
+    return ordered[rank - 1]
+
+
+def timings(run: Callable[[str], object], questions: Sequence[str], before: Callable[[], None]) -> dict[str, float]:
+    """Seconds per question; ``before`` runs ahead of each question, outside the timing."""
+    seconds = []
+    for question in questions:
+        before()
+        started = time.perf_counter()
+        run(question)
+        seconds.append(time.perf_counter() - started)
+    return {
+        "n": len(seconds),
+        "p50_s": round(percentile(seconds, 0.5), 3),
+        "p95_s": round(percentile(seconds, 0.95), 3),
+        "mean_s": round(statistics.fmean(seconds), 3),
+        "max_s": round(max(seconds), 3),
+    }
+
+
+def questions_to_time() -> list[str]:
+    from evaluation.golden_set import load_golden
+
+    return [question.text for question in load_golden()] + list(OFF_TOPIC_QUESTIONS)
+
+
+@app.command()
+def main(
+    home: Annotated[Path | None, typer.Option(help="Assistant home (model and caches); default as configured.")] = None,
+    corpus: Annotated[Path, typer.Option(help="Corpus to measure on.")] = SHIPPED_CORPUS,
+    output: Annotated[Path | None, typer.Option(help="Write the report as JSON here.")] = None,
+) -> None:
+    """Print p50/p95 latency of one question, cold and warm, in-process and over HTTP."""
+    from gradio_client import Client
+
+    from assistant.app import build_app
+
+    settings, encoder, assistant = measurement_assistant(home, corpus)
+    questions = questions_to_time()
+    assistant.ask("warm-up: who organised the meeting?")  # first call pays one-off torch start-up costs
+    assistant.scorer.forget()
+    new_question = assistant.encoder.forget
+    report = {"model_id": encoder.model_id, "mode": assistant.mode, "questions": len(questions)}
+    report["load_average_before"] = os.getloadavg()
+    report["in_process_cold"] = timings(assistant.ask, questions, new_question)
+    report["in_process_warm"] = timings(assistant.ask, questions, new_question)
+
+    demo = build_app(assistant, settings.home / "latency-feedback.jsonl")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, ssr_mode=False)
+    try:
+        client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+        ask = lambda question: client.predict(question=question, api_name="/ask")  # noqa: E731
+        report["http_warm"] = timings(ask, questions, new_question)
+    finally:
+        demo.close()
+    report["load_average_after"] = os.getloadavg()
+    typer.echo(json.dumps(report, indent=2))
+    if output is not None:
+        output.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    app()

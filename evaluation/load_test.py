@@ -1,0 +1,415 @@
+"""Concurrency: many simulated users asking the running chat server over loopback.
+
+    python -m evaluation.load_test --start --users 20 --questions 50 --rebuild-during
+    python -m evaluation.load_test --url http://127.0.0.1:7860/ --users 5 --questions 10
+
+Each user is a thread with its own ``gradio_client.Client`` calling the app's
+``/ask`` API endpoint with questions in several languages (the golden set when
+present; ``--vary`` makes each call unique so no answer comes from the query
+cache), one after another. Everything is bounded: ``--users`` x ``--questions``
+calls and a global ``--deadline`` after which no call is started and waiting
+calls count as timeouts. ``--rebuild-during`` runs ``assistant index build
+--rebuild`` once ``--rebuild-at`` of the calls are done: the server must keep answering,
+and since the corpus does not change, every question must get the same
+answer before, during and after the swap (after the rebuild, every distinct
+question is asked once more to compare).
+
+``--start`` launches ``assistant serve`` itself (``ASSISTANT_HOME`` = ``--home``,
+or a temporary home using the provisioned model); otherwise ``--url`` names a
+running server (``--home`` is then needed for ``--rebuild-during``).
+Prints a JSON report and one line of text; exits 1 on any error.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated
+
+import httpx
+import numpy as np
+import typer
+
+from evaluation.fault_harness import QUERIES
+from index.settings import DEFAULT_MODEL, SETTINGS_FILE, Settings, default_home
+
+GOLDEN_QUESTIONS = Path(__file__).resolve().parent / "golden" / "questions.jsonl"
+ASSISTANT_MAIN = "from assistant.cli import main; main()"
+STARTUP_TIMEOUT = 900.0  # the server may first have to build the index with the real model
+ANSWER_STATUSES = ("answered", "no_answer", "invalid")
+POST_REBUILD_USER = -1  # the calls made after the rebuild finished, one per distinct question
+
+
+@dataclass
+class Call:
+    user: int
+    question: str
+    started: float  # seconds since the run began
+    seconds: float
+    status: str  # an answer status, or "exception" / "timeout"
+    signature: tuple = ()  # what was quoted, to compare answers to the same question
+    error: str = ""
+
+
+@dataclass
+class RebuildResult:
+    exit_code: int
+    started: float  # seconds since the run began
+    seconds: float
+    detail: str = ""
+
+
+@dataclass
+class LoadReport:
+    url: str
+    users: int
+    questions_per_user: int
+    deadline_seconds: float
+    wall_seconds: float
+    calls: list[Call] = field(default_factory=list)
+    rebuild: RebuildResult | None = None
+
+    @property
+    def errors(self) -> list[Call]:
+        return [call for call in self.calls if call.status not in ANSWER_STATUSES]
+
+    def inconsistent_questions(self) -> list[str]:
+        """Questions that got different quotes on different calls (the corpus never changes)."""
+        seen: dict[str, set[tuple]] = defaultdict(set)
+        for call in self.calls:
+            if call.status in ANSWER_STATUSES:
+                seen[call.question].add(call.signature)
+        return sorted(question for question, signatures in seen.items() if len(signatures) > 1)
+
+    def to_dict(self) -> dict:
+        planned = self.users * self.questions_per_user
+        users_calls = [call for call in self.calls if call.user != POST_REBUILD_USER]
+        ok = [call.seconds for call in users_calls if call.status in ANSWER_STATUSES]
+        report = {
+            "url": self.url,
+            "users": self.users,
+            "questions_per_user": self.questions_per_user,
+            "planned": planned,
+            "completed": len(users_calls),
+            "not_started": planned - len(users_calls),
+            "statuses": dict(Counter(call.status for call in self.calls)),
+            "errors": len(self.errors),
+            "error_examples": sorted({f"{call.status}: {call.error}"[:300] for call in self.errors})[:10],
+            "inconsistent_questions": self.inconsistent_questions(),
+            "latency_seconds": latency_summary(ok),
+            "wall_seconds": round(self.wall_seconds, 2),
+            "deadline_seconds": self.deadline_seconds,
+            "answers_per_second": round(len(ok) / self.wall_seconds, 3) if self.wall_seconds > 0 else 0.0,
+            "rebuild": None,
+        }
+        if self.rebuild is not None:
+            start, end = self.rebuild.started, self.rebuild.started + self.rebuild.seconds
+            during = [call for call in self.calls if call.started < end and call.started + call.seconds > start]
+            report["rebuild"] = {
+                "exit_code": self.rebuild.exit_code,
+                "started_at": round(start, 2),
+                "seconds": round(self.rebuild.seconds, 2),
+                "calls_overlapping": len(during),
+                "errors_overlapping": sum(call.status not in ANSWER_STATUSES for call in during),
+                "calls_after": sum(call.started > end for call in self.calls),
+                "post_rebuild_probes": sum(call.user == POST_REBUILD_USER for call in self.calls),
+                "detail": self.rebuild.detail[-500:],
+            }
+        return report
+
+    def line(self) -> str:
+        data = self.to_dict()
+        latency = data["latency_seconds"]
+        text = (
+            f"load: {data['completed']}/{data['planned']} questions from {self.users} users, "
+            f"{data['errors']} errors, p50 {latency['p50']:.2f} s, p95 {latency['p95']:.2f} s, "
+            f"p99 {latency['p99']:.2f} s, {data['answers_per_second']:.2f} answers/s over {data['wall_seconds']:.0f} s"
+        )
+        if data["rebuild"]:
+            rebuild = data["rebuild"]
+            text += (
+                f"; rebuild exit {rebuild['exit_code']} in {rebuild['seconds']:.0f} s with "
+                f"{rebuild['calls_overlapping']} calls overlapping ({rebuild['errors_overlapping']} errors)"
+            )
+        if data["inconsistent_questions"]:
+            text += f"; {len(data['inconsistent_questions'])} questions answered inconsistently"
+        return text
+
+    @property
+    def ok(self) -> bool:
+        rebuild_ok = self.rebuild is None or self.rebuild.exit_code == 0
+        return not self.errors and not self.inconsistent_questions() and rebuild_ok and bool(self.calls)
+
+
+def latency_summary(seconds: Sequence[float]) -> dict[str, float]:
+    if not seconds:
+        return {"p50": 0.0, "p95": 0.0, "p99": 0.0, "mean": 0.0, "max": 0.0}
+    values = np.asarray(seconds, dtype=float)
+    p50, p95, p99 = np.percentile(values, [50, 95, 99])
+    return {
+        "p50": round(float(p50), 3),
+        "p95": round(float(p95), 3),
+        "p99": round(float(p99), 3),
+        "mean": round(float(values.mean()), 3),
+        "max": round(float(values.max()), 3),
+    }
+
+
+def load_questions(path: Path = GOLDEN_QUESTIONS) -> list[str]:
+    """Question texts of the golden set (all languages), else a fixed multilingual list."""
+    if not path.is_file():
+        return list(QUERIES)
+    questions = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            text = json.loads(line).get("text", "")
+            if text:
+                questions.append(text)
+    return questions or list(QUERIES)
+
+
+def answer_signature(answer: dict) -> tuple:
+    quotes = answer.get("quotes") or []
+    return (answer.get("status"), tuple((q.get("release_id"), q.get("start"), q.get("end")) for q in quotes))
+
+
+# --- users ----------------------------------------------------------------------------------
+
+
+def run_load(
+    url: str,
+    users: int,
+    questions_per_user: int,
+    deadline: float,
+    questions: Sequence[str],
+    rebuild: Callable[[], tuple[int, str]] | None = None,
+    auth: tuple[str, str] | None = None,
+    rebuild_at: float = 0.25,
+    vary: bool = False,
+) -> LoadReport:
+    """Drive ``url`` with ``users`` threads; ``rebuild`` (exit code, detail) runs once ``rebuild_at`` of the calls are done."""
+    from gradio_client import Client
+
+    began = time.monotonic()
+    stop_at = began + deadline
+    calls: list[Call] = []
+    lock = threading.Lock()
+    rebuild_due = threading.Event()
+    planned = users * questions_per_user
+
+    def record(call: Call) -> None:
+        with lock:
+            calls.append(call)
+            if len(calls) >= planned * rebuild_at:
+                rebuild_due.set()
+
+    def question_for(number: int, index: int) -> str:
+        text = questions[(number * 7 + index) % len(questions)]
+        return f"{text} ({number}.{index})" if vary else text  # vary: every call misses the query cache
+
+    def user(number: int) -> None:
+        try:
+            client = Client(url, verbose=False, auth=auth, analytics_enabled=False, download_files=False)
+        except Exception as error:  # the user could not even connect: all its calls fail
+            for index in range(questions_per_user):
+                record(Call(number, question_for(number, index), time.monotonic() - began, 0.0, "exception", error=repr(error)))
+            return
+        for index in range(questions_per_user):
+            if time.monotonic() >= stop_at:
+                return
+            record(ask_once(client, number, question_for(number, index), began, stop_at))
+
+    rebuild_result: list[RebuildResult] = []
+
+    def rebuilder() -> None:
+        rebuild_due.wait(timeout=max(0.0, stop_at - time.monotonic()))
+        if time.monotonic() >= stop_at or rebuild is None:
+            return
+        started = time.monotonic()
+        code, detail = rebuild()
+        rebuild_result.append(RebuildResult(code, started - began, time.monotonic() - started, detail))
+
+    threads = [threading.Thread(target=user, args=(number,), daemon=True) for number in range(users)]
+    if rebuild is not None:
+        threads.append(threading.Thread(target=rebuilder, daemon=True))
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=max(0.0, stop_at - time.monotonic()) + 30.0)
+    wall = time.monotonic() - began  # the load phase; post-rebuild probes come after
+    if rebuild_result:  # ask every question once more, surely after the swap, to compare
+        try:
+            probe = Client(url, verbose=False, auth=auth, analytics_enabled=False, download_files=False)
+            for question in sorted({call.question for call in calls}):
+                if time.monotonic() >= stop_at:
+                    break
+                record(ask_once(probe, POST_REBUILD_USER, question, began, stop_at))
+        except Exception as error:
+            record(Call(POST_REBUILD_USER, "", time.monotonic() - began, 0.0, "exception", error=repr(error)))
+    with lock:
+        report = LoadReport(url, users, questions_per_user, deadline, wall, list(calls))
+    report.rebuild = rebuild_result[0] if rebuild_result else None
+    return report
+
+
+def ask_once(client, user: int, question: str, began: float, stop_at: float) -> Call:
+    started = time.monotonic()
+    try:
+        job = client.submit(question=question, api_name="/ask")
+        answer = job.result(timeout=max(0.1, stop_at - started))
+    except TimeoutError as error:
+        return Call(user, question, started - began, time.monotonic() - started, "timeout", error=repr(error))
+    except Exception as error:
+        return Call(user, question, started - began, time.monotonic() - started, "exception", error=repr(error))
+    seconds = time.monotonic() - started
+    if not isinstance(answer, dict):
+        return Call(user, question, started - began, seconds, "exception", error=f"unexpected reply {answer!r}"[:300])
+    status = str(answer.get("status", "missing"))
+    error = "" if status in ANSWER_STATUSES else str(answer.get("message", ""))
+    return Call(user, question, started - began, seconds, status, answer_signature(answer), error)
+
+
+# --- server ---------------------------------------------------------------------------------
+
+
+def assistant_command(*arguments: str) -> list[str]:
+    return [sys.executable, "-c", ASSISTANT_MAIN, *arguments]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def prepare_home(home: Path | None, model: str | None) -> Path:
+    """``home`` as given, or a temporary home whose settings name ``model`` (default: the provisioned model)."""
+    if home is not None:
+        return home
+    home = Path(tempfile.mkdtemp(prefix="load-test-home-"))
+    if model is None:
+        provisioned = Settings(home=default_home()).models_dir / DEFAULT_MODEL
+        model = str(provisioned) if provisioned.is_dir() else DEFAULT_MODEL
+    (home / SETTINGS_FILE).write_text(json.dumps({"model": model}) + "\n", encoding="utf-8")
+    return home
+
+
+def start_server(home: Path, port: int, log_path: Path) -> subprocess.Popen:
+    env = dict(os.environ, ASSISTANT_HOME=str(home))
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            assistant_command("serve", "--port", str(port)), stdout=log, stderr=subprocess.STDOUT, env=env
+        )
+    url = f"http://127.0.0.1:{port}/"
+    started = time.monotonic()
+    while time.monotonic() - started < STARTUP_TIMEOUT:
+        if process.poll() is not None:
+            tail = log_path.read_text(encoding="utf-8", errors="replace")[-1500:]
+            raise RuntimeError(f"the server exited with code {process.returncode}:\n{tail}")
+        try:
+            if httpx.get(url, timeout=2.0).status_code == 200:
+                return process
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    stop_server(process)
+    raise RuntimeError(f"the server did not answer on {url} within {STARTUP_TIMEOUT:.0f} s")
+
+
+def stop_server(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def subprocess_rebuild(home: Path) -> Callable[[], tuple[int, str]]:
+    """Run ``assistant index build --rebuild`` for ``home``; returns (exit code, output tail)."""
+
+    def rebuild() -> tuple[int, str]:
+        env = dict(os.environ, ASSISTANT_HOME=str(home))
+        result = subprocess.run(
+            assistant_command("index", "build", "--rebuild"), capture_output=True, text=True, env=env, check=False
+        )
+        return result.returncode, (result.stderr or result.stdout)[-500:]
+
+    return rebuild
+
+
+def main(
+    url: Annotated[str | None, typer.Option(help="A running server, e.g. http://127.0.0.1:7860/.")] = None,
+    start: Annotated[bool, typer.Option("--start", help="Start `assistant serve` for the run.")] = False,
+    home: Annotated[Path | None, typer.Option(help="ASSISTANT_HOME of the server (for --start / --rebuild-during).")] = (
+        None
+    ),
+    model: Annotated[str | None, typer.Option(help="Model for a temporary --start home (default: provisioned).")] = (
+        None
+    ),
+    users: Annotated[int, typer.Option(min=1, max=200, help="Concurrent users.")] = 20,
+    questions: Annotated[int, typer.Option(min=1, max=1000, help="Questions per user.")] = 50,
+    deadline: Annotated[float, typer.Option(min=1.0, help="Global time limit in seconds.")] = 1800.0,
+    rebuild_during: Annotated[bool, typer.Option("--rebuild-during", help="Rebuild the index mid-run.")] = False,
+    rebuild_at: Annotated[float, typer.Option(min=0.0, max=1.0, help="Share of calls done before the rebuild.")] = 0.25,
+    vary: Annotated[bool, typer.Option("--vary", help="Make every question unique (no query cache hits).")] = False,
+    auth: Annotated[str | None, typer.Option(help="user:password if the server asks for it.")] = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Also write the report here.")] = None,
+) -> None:
+    """Simulate concurrent users and report errors and latency percentiles."""
+    if (url is None) == (not start):
+        raise typer.BadParameter("give either --url or --start")
+    if rebuild_during and url is not None and home is None:
+        raise typer.BadParameter("--rebuild-during with --url needs --home (the server's ASSISTANT_HOME)")
+    credentials = tuple(auth.split(":", 1)) if auth else None
+    temporary_home = start and home is None
+    server: subprocess.Popen | None = None
+    report: LoadReport | None = None
+    try:
+        if start:
+            home = prepare_home(home, model)
+            port = free_port()
+            log_path = Path(tempfile.mkstemp(prefix="load-test-server-", suffix=".log")[1])
+            typer.echo(f"starting the server (log: {log_path}) …", err=True)
+            server = start_server(home, port, log_path)
+            url = f"http://127.0.0.1:{port}/"
+        report = run_load(
+            url,  # type: ignore[arg-type]
+            users,
+            questions,
+            deadline,
+            load_questions(),
+            rebuild=subprocess_rebuild(home) if rebuild_during and home is not None else None,
+            auth=credentials,  # type: ignore[arg-type]
+            rebuild_at=rebuild_at,
+            vary=vary,
+        )
+    finally:
+        if server is not None:
+            stop_server(server)
+            if report is not None and report.ok:
+                log_path.unlink(missing_ok=True)  # kept only when something went wrong
+        if temporary_home and home is not None:
+            shutil.rmtree(home, ignore_errors=True)
+    text = json.dumps(report.to_dict(), indent=2, ensure_ascii=False)
+    if json_out is not None:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        json_out.write_text(text + "\n", encoding="utf-8")
+    typer.echo(text)
+    typer.echo(report.line())
+    raise typer.Exit(0 if report.ok else 1)
+
+
+if __name__ == "__main__":
+    typer.run(main)
