@@ -133,6 +133,7 @@ class Answer:
     search_text: str = ""  # what was searched (differs for follow-ups)
     previous_question: str | None = None
     best_score: float | None = None
+    index_generation: str = ""  # the index generation the quotes come from
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -153,7 +153,7 @@ class ChatHandlers:
             question=answer.question,
             rating=rating,
             chunk_ids=answer.chunk_ids,
-            index_generation=self.assistant.generation.name,
+            index_generation=answer.index_generation,
             model_id=self.assistant.model_id,
             previous_question=answer.previous_question,
             status=answer.status,

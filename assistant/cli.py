@@ -6,7 +6,7 @@ from importlib.metadata import entry_points
 
 import typer
 
-from index.cli import index_app, model_app, search_command
+from index.cli import clean_errors, index_app, model_app, search_command
 
 PLUGIN_GROUP = "assistant.plugins"
 
@@ -21,6 +21,7 @@ app.command("search", help="Search the index and print ranked passages with cita
 
 
 @app.command("serve")
+@clean_errors
 def serve_command(
     host: str = typer.Option("127.0.0.1", help="Address to listen on; loopback unless told otherwise."),
     port: int = typer.Option(7860, help="TCP port."),

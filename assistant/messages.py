@@ -28,7 +28,7 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "en": "The question looks like binary data or a damaged paste, not text. Please type or paste it again.",
     },
     "unsupported_language": {
-        "en": f"Questions must be written in {SUPPORTED_LANGUAGES_TEXT}; this one seems to be in another script ({{script}}).",
+        "en": f"Questions must be written in {SUPPORTED_LANGUAGES_TEXT}; this one seems to be in {{found}}.",
     },
     "truncated": {
         "en": "Your question was {length:,} characters long; only the first {limit:,} were used.",

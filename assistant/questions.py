@@ -2,9 +2,11 @@
 
 Classes of bad input, each with its own reply: empty or whitespace, binary junk
 (mostly control, replacement, private-use or unassigned characters), no words at
-all (emoji or symbols only), and letters of a script the corpus does not use
-(e.g. Chinese, Arabic, Greek). Long pastes are cut to ``MAX_QUESTION_CHARS`` with a
-notice; control and invisible format characters are removed.
+all (emoji or symbols only), letters of a script the corpus does not use (e.g.
+Chinese, Arabic, Greek), and a language the corpus does not use written in Latin or
+Cyrillic (German, Albanian, Russian...: the corpus language detector says "other"
+with high confidence). Long pastes are cut to ``MAX_QUESTION_CHARS`` with a notice;
+control and invisible format characters are removed.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from dataclasses import dataclass
 
 from assistant.languages import guess_reply_language, script_of
 from assistant.messages import message
+from corpus.language import detect_languages
 
 # A question is a sentence or two; the query side of the model gains nothing from a
 # long paste, and encoding cost grows with length.
@@ -23,6 +26,15 @@ MAX_QUESTION_CHARS = 1000
 # Above this share of junk characters (among non-space characters) the input is not text.
 MAX_JUNK_SHARE = 0.3
 SUPPORTED_SCRIPTS = frozenset({"LATIN", "CYRILLIC"})
+# A question is refused as another language only when the detector is this sure and the
+# question has this many words: short questions and acronyms ("IOM WBCAP?") are unreliable,
+# and Slovene comes out at ~0.8 (close to Croatian; the model still finds passages).
+MIN_FOREIGN_CONFIDENCE = 0.9
+MIN_FOREIGN_WORDS = 3
+_LANGUAGE_NAMES = {
+    "de": "German", "fr": "French", "it": "Italian", "sq": "Albanian", "sl": "Slovene",
+    "bg": "Bulgarian", "ru": "Russian",
+}  # fmt: skip
 _JUNK_CATEGORIES = frozenset({"Cc", "Cs", "Co", "Cn"})
 _KEPT_FORMAT = frozenset({"\u200d"})  # zero-width joiner: part of emoji sequences
 _WHITESPACE = re.compile(r"\s+")
@@ -74,9 +86,32 @@ def check_question(raw: str | None, max_chars: int = MAX_QUESTION_CHARS) -> Chec
             text=text,
             ok=False,
             problem="unsupported_language",
-            message=message("unsupported_language", script=readable),
+            message=message("unsupported_language", found=readable),
+        )
+    foreign = foreign_language(text)
+    if foreign:
+        return CheckedQuestion(
+            text=text,
+            ok=False,
+            problem="unsupported_language",
+            message=message("unsupported_language", found=foreign),
         )
     return CheckedQuestion(text=text, ok=True, notice=notice, reply_language=language)
+
+
+def prepare_language_detector() -> None:
+    """Build the language detector now (about 8 s), not on the first user's question."""
+    detect_languages(["Who organised the meeting?"])
+
+
+def foreign_language(text: str) -> str:
+    """The name of the unsupported language ``text`` is clearly written in, else ""."""
+    if len(text.split()) < MIN_FOREIGN_WORDS:
+        return ""
+    guess = detect_languages([text])[0]
+    if guess.language != "other" or guess.confidence < MIN_FOREIGN_CONFIDENCE:
+        return ""
+    return _LANGUAGE_NAMES.get(guess.detected, "another language")
 
 
 def clean_text(raw: str) -> str:

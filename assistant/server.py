@@ -56,6 +56,7 @@ def serve(
     running Gradio app (tests); otherwise this call serves until interrupted.
     """
     from assistant.app import CSS, build_app
+    from assistant.questions import prepare_language_detector
     from assistant.service import Assistant
     from index.embedding_cache import EmbeddingCache
     from index.encoder import load_encoder
@@ -66,6 +67,8 @@ def serve(
     ensure_index(settings, encoder)
     sentence_store = EmbeddingCache(settings.embedding_cache_path)
     assistant = Assistant(settings.index_dir, encoder, mode=settings.retrieval_mode, sentence_store=sentence_store)
+    prepare_language_detector()
+    warmer = assistant.start_warmup()
     demo = build_app(assistant, settings.feedback_path)
     _, local_url, share_url = demo.launch(
         server_name=host,
@@ -91,5 +94,7 @@ def serve(
     try:
         demo.block_thread()
     finally:
+        warmer.stop()
+        warmer.join(timeout=10)
         sentence_store.close()
     return demo

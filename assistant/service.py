@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.util
+import itertools
 import json
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from assistant.languages import language_name
 from assistant.messages import message
 from assistant.query_cache import QueryCachingEncoder
 from assistant.questions import check_question
+from assistant.warmup import SentenceWarmer
 from assistant.related import RelatedReleases, ReleaseInfo
 from index import chunk_db
 from index.embedding_cache import EmbeddingCache
@@ -48,6 +50,7 @@ NO_ANSWER_THRESHOLD = 0.40
 SEARCH_K = 10
 MAX_QUOTES_LIMIT = 8
 RELEASE_TEXT_CACHE = 64
+PASSAGE_PAGE = 256
 
 
 @dataclass(frozen=True)
@@ -175,6 +178,8 @@ class Assistant:
         self.mode = _available_mode(mode)
         self.scorer = SentenceScorer(self.encoder, sentence_store)
         self._reloading = threading.Lock()
+        self._active = 0  # questions being answered right now
+        self._active_lock = threading.Lock()
         self.generation = self._load_generation()
 
     @property
@@ -203,6 +208,16 @@ class Assistant:
         finally:
             self._reloading.release()
 
+    @property
+    def busy(self) -> bool:
+        return self._active > 0
+
+    def start_warmup(self) -> SentenceWarmer:
+        """Encode every passage's sentences in the background while no question is running."""
+        warmer = SentenceWarmer(self.scorer, self.all_passages, lambda: self.busy)
+        warmer.start()
+        return warmer
+
     def ask(
         self,
         question: str,
@@ -210,6 +225,17 @@ class Assistant:
         options: SearchOptions | None = None,
     ) -> tuple[Answer, Conversation]:
         """The answer to ``question`` and the conversation to pass with the next question."""
+        with self._active_lock:
+            self._active += 1
+        try:
+            return self._ask(question, conversation, options)
+        finally:
+            with self._active_lock:
+                self._active -= 1
+
+    def _ask(
+        self, question: str, conversation: Conversation | None, options: SearchOptions | None
+    ) -> tuple[Answer, Conversation]:
         conversation = conversation or Conversation()
         options = options or SearchOptions()
         checked = check_question(question)
@@ -242,6 +268,7 @@ class Assistant:
         answer.search_text = resolved.search_text
         answer.previous_question = resolved.previous_question
         answer.other_versions = self.other_versions(answer, generation)
+        answer.index_generation = generation.name
         return answer, advance(conversation, resolved)
 
     def relevance(self, text: str, hits: Sequence[Hit], generation: Generation | None = None) -> dict[int, float]:
@@ -301,6 +328,18 @@ class Assistant:
             and hit.script == "Latn"
             and generation.certainty.uncertain(hit.release_id, generation.releases.release_path(hit.release_id))
         }
+
+    def all_passages(self) -> Iterator[str]:
+        """Chunk texts of the current generation, a page at a time."""
+        db = self.generation.releases.index.db
+        for offset in itertools.count(0, PASSAGE_PAGE):
+            rows = db.execute(
+                "SELECT text FROM chunks ORDER BY release_id, ordinal LIMIT ? OFFSET ?", (PASSAGE_PAGE, offset)
+            )
+            page = [text for (text,) in rows]
+            yield from page
+            if len(page) < PASSAGE_PAGE:
+                return
 
     def _load_generation(self) -> Generation:
         index = open_index(self.index_dir, expected_model_id=self.encoder.model_id)

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from bs4 import BeautifulSoup
-from bs4.element import NavigableString, Tag
+from bs4.element import NavigableString, PageElement, Tag
 
 DROPPED_TAGS = (
     "script", "style", "iframe", "nav", "header", "footer", "form", "noscript",
@@ -26,14 +26,6 @@ BLOCK_TAGS = (
 )  # fmt: skip
 
 _SPACES = re.compile(r"\s+")
-
-
-class _Break(NavigableString):
-    """A marker inserted around block elements; never part of the text."""
-
-
-class _LineBreak(NavigableString):
-    """A marker replacing ``<br>``."""
 
 
 @dataclass(frozen=True)
@@ -68,21 +60,29 @@ def _meta_fields(soup: BeautifulSoup) -> dict[str, str]:
 
 
 def _body_text(soup: BeautifulSoup) -> str:
-    for tag in soup.find_all(DROPPED_TAGS):
-        tag.extract()
-    for tag in soup.find_all("br"):
-        tag.replace_with(_LineBreak("\n"))
-    for tag in soup.find_all(BLOCK_TAGS):
-        tag.insert_before(_Break(""))
-        tag.append(_Break(""))
+    """Walk the tree once with an explicit stack: linear in its size, whatever its depth.
+
+    Each entry is ``(node, leaving)``; a block element is pushed once more with
+    ``leaving=True`` below its children, so popping that marker ends its paragraph.
+    """
     paragraphs: list[str] = []
     pieces: list[str] = []
-    for node in soup.descendants:
-        if isinstance(node, _Break):
+    stack: list[tuple[PageElement, bool]] = [(soup, False)]
+    while stack:
+        node, leaving = stack.pop()
+        if leaving:
             _flush(pieces, paragraphs)
-        elif isinstance(node, _LineBreak):
-            pieces.append("\n")
-        elif type(node) is NavigableString:
+        elif isinstance(node, Tag):
+            if node.name in DROPPED_TAGS:
+                continue
+            if node.name == "br":
+                pieces.append("\n")
+                continue
+            if node.name in BLOCK_TAGS:
+                _flush(pieces, paragraphs)
+                stack.append((node, True))
+            stack.extend((child, False) for child in reversed(node.contents))
+        elif type(node) is NavigableString:  # subclasses are comments, doctypes, CDATA, ...
             pieces.append(_SPACES.sub(" ", str(node)))
     _flush(pieces, paragraphs)
     return "\n\n".join(paragraphs)

@@ -2,7 +2,9 @@
 
 Accepted: UTF-8 (with or without BOM), UTF-16/UTF-32 with BOM, and the
 single-byte code pages used in the region (Windows-1250, ISO-8859-2,
-Windows-1251, Windows-1252). When UTF-8 fails, every one of those code pages
+Windows-1251, Windows-1252). A file that is mostly valid UTF-8 but holds a few
+invalid bytes (damaged or cut off) is refused rather than read as a code page.
+When UTF-8 fails otherwise, every one of those code pages
 is scored on how much of the decoded text uses the region's alphabets and the
 best one wins (Windows-1250 on ties). Only when none is plausible does
 charset-normalizer get to guess among a few more legacy code pages (its
@@ -40,6 +42,8 @@ _STRAY_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 _MIN_PLAUSIBILITY = 0.6
 _MAX_CONTROL_SHARE = 0.01
 _SCORED_SAMPLE = 200_000
+# Valid multi-byte UTF-8 sequences per invalid byte above which a file counts as damaged UTF-8.
+_UTF8_MAJORITY = 3
 
 
 class CorpusFileError(Exception):
@@ -91,12 +95,35 @@ def _decode(data: bytes, path: Path | str) -> str:
         raise CorpusFileError(path, "binary content (NUL bytes)")
     try:
         return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as error:
+        if _mostly_utf8(data):
+            raise CorpusFileError(path, _damaged_utf8_reason(data, error)) from error
     best = _best_legacy_decoding(data)
     if best is None:
         raise CorpusFileError(path, "not valid text in any supported encoding")
     return best
+
+
+def _mostly_utf8(data: bytes) -> bool:
+    """True when valid multi-byte UTF-8 sequences clearly outnumber the invalid bytes.
+
+    A legacy code page file almost never holds a valid multi-byte sequence (its
+    non-ASCII letters are single bytes between ASCII ones), so such sequences
+    mean the file was written as UTF-8 and then damaged (a bad byte, a cut).
+    """
+    decoded = data.decode("utf-8", "replace")
+    genuine_replacements = data.count("\ufffd".encode())  # U+FFFD written in the file itself
+    invalid = decoded.count("\ufffd") - genuine_replacements
+    valid_multibyte = sum(1 for char in decoded if not char.isascii()) - invalid
+    return valid_multibyte > 0 and valid_multibyte >= _UTF8_MAJORITY * invalid
+
+
+def _damaged_utf8_reason(data: bytes, error: UnicodeDecodeError) -> str:
+    byte = data[error.start]
+    return (
+        f"not valid UTF-8: byte 0x{byte:02x} at offset {error.start} ({error.reason}) "
+        "in a file that is otherwise UTF-8; repair or re-save it as UTF-8"
+    )
 
 
 def _best_legacy_decoding(data: bytes) -> str | None:

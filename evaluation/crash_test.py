@@ -50,7 +50,7 @@ from evaluation.fault_harness import (
 from index.build import build_index
 from index.encoder import load_encoder
 from index.settings import Settings
-from index.store import GENERATION_PREFIX, STAGING_PREFIX, read_current
+from index.store import CURRENT_FILE, GENERATION_PREFIX, STAGING_PREFIX, read_current
 
 CHILD_MODULE = "evaluation.crash_child"
 BUILD_TIMEOUT = 600.0
@@ -60,9 +60,10 @@ WRITER_KILL_SPREAD = 1.0  # writers are killed up to this long after they start 
 
 @dataclass
 class BuildTiming:
-    """When a clean build first showed a staging folder, and when it ended (seconds after start)."""
+    """When a clean build first showed a staging folder, switched CURRENT and ended (seconds after start)."""
 
     staging_at: float
+    committed_at: float
     ended_at: float
 
 
@@ -187,12 +188,15 @@ def _child_env() -> dict[str, str]:
 def run_build(home: Path, corpus: Path, model: str, rebuild: bool = False, watch: Path | None = None) -> BuildTiming:
     """A build that is not killed; raises if it fails. ``watch`` (the index folder) is polled for staging."""
     started = time.monotonic()
+    before = _current_text(watch) if watch is not None else None
     process = start_build(home, corpus, model, rebuild)
-    staging_at = None
+    staging_at = committed_at = None
     while process.poll() is None:
         if watch is not None and staging_at is None and watch.is_dir():
             if any(path.name.startswith(STAGING_PREFIX) for path in watch.iterdir()):
                 staging_at = time.monotonic() - started
+        if watch is not None and committed_at is None and _current_text(watch) != before:
+            committed_at = time.monotonic() - started
         if time.monotonic() - started > BUILD_TIMEOUT:
             process.kill()
             raise RuntimeError(f"build did not finish within {BUILD_TIMEOUT:.0f} s")
@@ -201,7 +205,15 @@ def run_build(home: Path, corpus: Path, model: str, rebuild: bool = False, watch
     stderr = process.stderr.read().decode("utf-8", "replace") if process.stderr else ""
     if process.returncode != 0:
         raise RuntimeError(f"build exited with {process.returncode}: {stderr.strip()[-500:]}")
-    return BuildTiming(staging_at if staging_at is not None else ended_at, ended_at)
+    committed_at = committed_at if committed_at is not None else ended_at
+    return BuildTiming(staging_at if staging_at is not None else committed_at, committed_at, ended_at)
+
+
+def _current_text(index_dir: Path) -> str:
+    try:
+        return (index_dir / CURRENT_FILE).read_text(encoding="utf-8")
+    except OSError:
+        return ""
 
 
 def wait_for_staging(process: subprocess.Popen, index_dir: Path) -> None:
@@ -289,10 +301,10 @@ def index_crash_runs(work: Path, runs: int, rng: random.Random, model: str, base
     for number in tqdm(range(runs), desc="index kill runs", unit="run"):
         variant = number + 1
         result = IndexRun(run=number, variant=variant, rebuild=number % 2 == 1, delay=0.0)
-        # Half the kills land anywhere in the build's life, half after it started writing.
+        # Half the kills land anywhere in the build's life, half while it writes its generation.
         result.after_staging = number % 4 >= 2
-        window = timing.ended_at - timing.staging_at if result.after_staging else timing.ended_at
-        result.delay = round(rng.uniform(0.0, window * 1.1), 4)
+        window = timing.committed_at - timing.staging_at if result.after_staging else timing.ended_at
+        result.delay = round(rng.uniform(0.0, window * 1.2), 4)
         results.append(result)
         try:
             _one_index_run(result, settings, corpus, encoder, base, expected)

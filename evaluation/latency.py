@@ -9,7 +9,8 @@ Every question of the golden set plus the off-topic questions of evaluation/thre
   the question-vector cache emptied before each question (a new question about passages
   quoted before);
 * ``http``: like warm, through the running Gradio app's ``/ask`` endpoint with
-  gradio_client (queue, JSON and HTTP included).
+  gradio_client (queue, JSON and HTTP included); interleaved with the warm in-process
+  calls question by question.
 
 The machine's load average is recorded with the numbers: on a shared CPU they scale with it.
 
@@ -43,14 +44,7 @@ def percentile(values: Sequence[float], share: float) -> float:
     return ordered[rank - 1]
 
 
-def timings(run: Callable[[str], object], questions: Sequence[str], before: Callable[[], None]) -> dict[str, float]:
-    """Seconds per question; ``before`` runs ahead of each question, outside the timing."""
-    seconds = []
-    for question in questions:
-        before()
-        started = time.perf_counter()
-        run(question)
-        seconds.append(time.perf_counter() - started)
+def summary(seconds: Sequence[float]) -> dict[str, float]:
     return {
         "n": len(seconds),
         "p50_s": round(percentile(seconds, 0.5), 3),
@@ -58,6 +52,14 @@ def timings(run: Callable[[str], object], questions: Sequence[str], before: Call
         "mean_s": round(statistics.fmean(seconds), 3),
         "max_s": round(max(seconds), 3),
     }
+
+
+def timed(run: Callable[[str], object], question: str, before: Callable[[], None]) -> float:
+    """Seconds ``run(question)`` takes; ``before`` runs first, outside the timing."""
+    before()
+    started = time.perf_counter()
+    run(question)
+    return time.perf_counter() - started
 
 
 def questions_to_time() -> list[str]:
@@ -77,6 +79,8 @@ def main(
 
     from assistant.app import build_app
 
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no telemetry calls from the client
+
     settings, encoder, assistant = measurement_assistant(home, corpus)
     questions = questions_to_time()
     assistant.ask("warm-up: who organised the meeting?")  # first call pays one-off torch start-up costs
@@ -84,8 +88,7 @@ def main(
     new_question = assistant.encoder.forget
     report = {"model_id": encoder.model_id, "mode": assistant.mode, "questions": len(questions)}
     report["load_average_before"] = os.getloadavg()
-    report["in_process_cold"] = timings(assistant.ask, questions, new_question)
-    report["in_process_warm"] = timings(assistant.ask, questions, new_question)
+    report["in_process_cold"] = summary([timed(assistant.ask, question, new_question) for question in questions])
 
     demo = build_app(assistant, settings.home / "latency-feedback.jsonl")
     with socket.socket() as probe:
@@ -93,9 +96,14 @@ def main(
         port = probe.getsockname()[1]
     demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, ssr_mode=False)
     try:
-        client = Client(f"http://127.0.0.1:{port}/", verbose=False)
-        ask = lambda question: client.predict(question=question, api_name="/ask")  # noqa: E731
-        report["http_warm"] = timings(ask, questions, new_question)
+        client = Client(f"http://127.0.0.1:{port}/", verbose=False, analytics_enabled=False)
+        ask_http = lambda question: client.predict(question=question, api_name="/ask")  # noqa: E731
+        warm, http = [], []
+        for question in questions:  # interleaved, so load changes on a shared machine hit both alike
+            warm.append(timed(assistant.ask, question, new_question))
+            http.append(timed(ask_http, question, new_question))
+        report["in_process_warm"] = summary(warm)
+        report["http_warm"] = summary(http)
     finally:
         demo.close()
     report["load_average_after"] = os.getloadavg()

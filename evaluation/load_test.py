@@ -198,7 +198,10 @@ def run_load(
     rebuild_at: float = 0.25,
     vary: bool = False,
 ) -> LoadReport:
-    """Drive ``url`` with ``users`` threads; ``rebuild`` (exit code, detail) runs once ``rebuild_at`` of the calls are done."""
+    """Drive ``url`` with ``users`` threads.
+
+    ``rebuild`` (returning exit code and detail) runs once ``rebuild_at`` of the calls are done.
+    """
     from gradio_client import Client
 
     began = time.monotonic()
@@ -223,12 +226,17 @@ def run_load(
             client = Client(url, verbose=False, auth=auth, analytics_enabled=False, download_files=False)
         except Exception as error:  # the user could not even connect: all its calls fail
             for index in range(questions_per_user):
-                record(Call(number, question_for(number, index), time.monotonic() - began, 0.0, "exception", error=repr(error)))
+                failed = Call(number, question_for(number, index), time.monotonic() - began, 0.0, "exception")
+                failed.error = repr(error)
+                record(failed)
             return
-        for index in range(questions_per_user):
-            if time.monotonic() >= stop_at:
-                return
-            record(ask_once(client, number, question_for(number, index), began, stop_at))
+        try:
+            for index in range(questions_per_user):
+                if time.monotonic() >= stop_at:
+                    return
+                record(ask_once(client, number, question_for(number, index), began, stop_at))
+        finally:
+            client.close()
 
     rebuild_result: list[RebuildResult] = []
 
@@ -255,6 +263,7 @@ def run_load(
                 if time.monotonic() >= stop_at:
                     break
                 record(ask_once(probe, POST_REBUILD_USER, question, began, stop_at))
+            probe.close()
         except Exception as error:
             record(Call(POST_REBUILD_USER, "", time.monotonic() - began, 0.0, "exception", error=repr(error)))
     with lock:
@@ -352,9 +361,7 @@ def subprocess_rebuild(home: Path) -> Callable[[], tuple[int, str]]:
 def main(
     url: Annotated[str | None, typer.Option(help="A running server, e.g. http://127.0.0.1:7860/.")] = None,
     start: Annotated[bool, typer.Option("--start", help="Start `assistant serve` for the run.")] = False,
-    home: Annotated[Path | None, typer.Option(help="ASSISTANT_HOME of the server (for --start / --rebuild-during).")] = (
-        None
-    ),
+    home: Annotated[Path | None, typer.Option(help="The server's ASSISTANT_HOME (--start, --rebuild-during).")] = None,
     model: Annotated[str | None, typer.Option(help="Model for a temporary --start home (default: provisioned).")] = (
         None
     ),

@@ -112,7 +112,8 @@ def load_encoder(spec: str, settings: Settings, batch_size: int = DEFAULT_BATCH_
 
     - ``prefix:rest`` with a registered prefix -> that factory (e.g. ``fake:64`` in tests);
     - a name with a folder under ``settings.models_dir`` (the default ``embeddinggemma-300m``) -> that folder;
-    - an existing path -> that sentence-transformers folder;
+    - an existing path -> that sentence-transformers folder; a missing one that looks like a path
+      (``/``, ``./``, ``../``, ``~``, a backslash, or more than one ``/``) is refused;
     - anything else -> a sentence-transformers model id (local files only when ``HF_HUB_OFFLINE`` is set).
     Loaded sentence-transformers models are kept for the life of the process.
     """
@@ -139,7 +140,7 @@ def _load_sentence_transformer(spec: str, settings: Settings) -> tuple[Any, str]
 
 
 def _local_folder(spec: str, settings: Settings) -> Path | None:
-    """The folder a spec names, or None for a hub id; raises if a known model is not usable."""
+    """The folder a spec names, or None for a hub id; raises if a known model or a named folder is not usable."""
     is_name = "/" not in spec and "\\" not in spec and spec not in {".", ".."}
     provisioned = settings.models_dir / spec
     if is_name and (spec == DEFAULT_MODEL or provisioned.is_dir()):
@@ -156,7 +157,16 @@ def _local_folder(spec: str, settings: Settings) -> Path | None:
         if not (candidate / "modules.json").is_file() and not (candidate / "config.json").is_file():
             raise ModelUnavailableError(f"{candidate} is not a sentence-transformers model folder (no modules.json)")
         return candidate.resolve()
+    if _looks_like_path(spec):
+        raise ModelUnavailableError(
+            f"model folder {candidate} does not exist; check --model or 'model' in settings.json"
+        )
     return None
+
+
+def _looks_like_path(spec: str) -> bool:
+    """A spec no hub id can be (hub ids are ``name`` or ``owner/name``)."""
+    return spec.startswith(("/", "./", "../", "~")) or "\\" in spec or spec.count("/") > 1
 
 
 def _load_from(name_or_path: str, local_files_only: bool) -> Any:

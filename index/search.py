@@ -3,8 +3,9 @@
 Filters are resolved to chunk ids in SQLite and applied inside both legs (a
 FAISS ``IDSelectorBatch``, the BM25 leg's allowed ids), so a filtered search
 ranks every allowed chunk rather than filtering a top-k afterwards. Hybrid
-search fuses the two legs' rankings with ``fusion.reciprocal_rank_fusion``,
-weighting the lexical leg by ``fusion.lexical_weight(question)``.
+search fuses the two legs' rankings with reciprocal rank fusion as a
+``fusion.FusionConfig`` says (default ``fusion.DEFAULT_FUSION``, chosen on the NTREX-128
+dev fold). An optional ``rerank.Reranker`` reorders the best hits of any mode.
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ from dataclasses import dataclass, field
 import faiss
 import numpy as np
 
+from corpus.language import family_of
 from index import chunk_db, fusion
 from index.encoder import QUERY_PROMPT, Encoder
+from index.rerank import DEFAULT_RERANK_DEPTH, Reranker, rerank_hits
 from index.settings import Settings
 from index.store import IndexModelMismatchError, OpenIndex, open_index, read_current
 
@@ -87,9 +90,19 @@ class Searcher:
     ``settings.json`` may change) unless asked for another. Lexical and hybrid
     modes load the BM25 leg at once and raise
     ``index.store.LexicalLegMissingError`` for a generation without one.
+    ``fusion_config`` sets how hybrid mode fuses its legs; ``reranker``, when given, reorders
+    the best ``rerank_depth`` hits of every search (none is configured by default).
     """
 
-    def __init__(self, open_index: OpenIndex, encoder: Encoder, mode: str = DEFAULT_MODE) -> None:
+    def __init__(
+        self,
+        open_index: OpenIndex,
+        encoder: Encoder,
+        mode: str = DEFAULT_MODE,
+        fusion_config: fusion.FusionConfig | None = None,
+        reranker: Reranker | None = None,
+        rerank_depth: int = DEFAULT_RERANK_DEPTH,
+    ) -> None:
         if mode not in MODES:
             raise ValueError(f"unknown search mode {mode!r}; use one of {', '.join(MODES)}")
         if open_index.model_id != encoder.model_id:
@@ -97,8 +110,13 @@ class Searcher:
                 f"the index was built with model {open_index.model_id}, but the encoder is {encoder.model_id}; "
                 "rebuild it with `assistant index build --rebuild`"
             )
+        if rerank_depth < 1:
+            raise ValueError(f"rerank_depth must be at least 1, got {rerank_depth}")
         self.encoder = encoder
         self.mode = mode
+        self.fusion = fusion_config or fusion.DEFAULT_FUSION
+        self.reranker = reranker
+        self.rerank_depth = rerank_depth
         self._index = self._ready(open_index)
 
     @property
@@ -110,19 +128,17 @@ class Searcher:
         _check_k(k)
         index = self._index
         allowed = _allowed_ids(index, filters)
+        wanted = k if self.reranker is None else max(k, self.rerank_depth)
         if self.mode == "lexical":
-            ranking = _lexical_ranking(index, question, k, allowed)
+            ranking = _lexical_ranking(index, question, wanted, allowed)
         elif self.mode == "dense":
-            ranking = _dense_ranking(index, self._query_vector(question), k, allowed)
+            ranking = _dense_ranking(index, self._query_vector(question), wanted, allowed)
         else:
-            depth = max(k * 5, LEG_CANDIDATES)
-            dense = _dense_ranking(index, self._query_vector(question), depth, allowed)
-            lexical = _lexical_ranking(index, question, depth, allowed)
-            weights = [1.0, fusion.lexical_weight(question)]
-            ranking = fusion.reciprocal_rank_fusion(
-                [[chunk for chunk, _ in dense], [chunk for chunk, _ in lexical]], weights=weights
-            )[:k]
-        return _hits(index, ranking)
+            ranking = self._hybrid_ranking(index, question, wanted, allowed)
+        hits = _hits(index, ranking)
+        if self.reranker is not None:
+            hits = rerank_hits(self.reranker, question, hits, self.rerank_depth)[:k]
+        return hits
 
     def search_vector(self, vector: np.ndarray, k: int = 10, filters: Filters | None = None) -> list[Hit]:
         """Dense search with a ready query vector (any mode)."""
@@ -155,6 +171,24 @@ class Searcher:
     def _query_vector(self, question: str) -> np.ndarray:
         return self.encoder.encode([question], QUERY_PROMPT)[0]
 
+    def _hybrid_ranking(
+        self, index: OpenIndex, question: str, k: int, allowed: np.ndarray | None
+    ) -> list[tuple[int, float]]:
+        """Both legs ranked at least ``LEG_CANDIDATES`` deep, fused as ``self.fusion`` says."""
+        config = self.fusion
+        depth = max(k * 5, LEG_CANDIDATES)
+        dense = [chunk for chunk, _ in _dense_ranking(index, self._query_vector(question), depth, allowed)]
+        lexical = [chunk for chunk, _ in _lexical_ranking(index, question, depth, allowed)]
+        exact: list[int] = []
+        if config.uses_exact_terms:
+            terms = _rare_terms(index, question, config)
+            if terms:
+                exact = [chunk for chunk, _ in _lexical_ranking(index, " ".join(terms), depth, allowed)]
+        languages = _language_keys(index, lexical) if config.uses_languages else {}
+        asked_in = fusion.question_language(question) if config.rule == "language" else None
+        legs = fusion.HybridLegs(dense=dense, lexical=lexical, exact=exact, languages=languages, question_language=asked_in)
+        return fusion.fuse_hybrid(config, question, legs)[:k]
+
 
 def _check_k(k: int) -> None:
     if k < 1:
@@ -185,6 +219,19 @@ def _lexical_ranking(index: OpenIndex, question: str, k: int, allowed: np.ndarra
         return []
     allowed_set = None if allowed is None else {int(chunk) for chunk in allowed}
     return [(int(chunk), float(score)) for chunk, score in index.lexical().search(question, k, allowed_set)]
+
+
+def _rare_terms(index: OpenIndex, question: str, config: fusion.FusionConfig) -> list[str]:
+    """The question's exact-term words (``fusion.exact_term_candidates``) that few chunks hold."""
+    lexical = index.lexical()
+    limit = config.rare_limit(len(lexical))
+    return [word for word in fusion.exact_term_candidates(question) if len(lexical.search(word, limit + 1)) <= limit]
+
+
+def _language_keys(index: OpenIndex, chunk_ids: list[int]) -> dict[int, fusion.LanguageKey]:
+    """(family, script) of each chunk."""
+    records = chunk_db.chunk_records(index.db, chunk_ids)
+    return {chunk: (family_of(record.chunk.language), record.chunk.script) for chunk, record in records.items()}
 
 
 def _hits(index: OpenIndex, ranking: Iterable[tuple[int, float]]) -> list[Hit]:

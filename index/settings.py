@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -18,6 +19,9 @@ APP_NAME = "press-assistant"
 DEFAULT_MODEL = "embeddinggemma-300m"
 SETTINGS_FILE = "settings.json"
 REPO_CORPUS = Path(__file__).resolve().parent.parent / "corpus" / "releases"
+RETRIEVAL_MODES = ("dense", "lexical", "hybrid")
+STORED_SETTINGS = ("model", "corpus_dir", "index_name", "retrieval_mode")
+_INDEX_NAME = re.compile(r"[A-Za-z0-9._-]+")
 
 
 class SettingsError(ValueError):
@@ -81,8 +85,33 @@ def load_settings(home: Path | None = None) -> Settings:
         raise SettingsError(f"cannot read {path}: {error}") from error
     if not isinstance(stored, dict):
         raise SettingsError(f"{path} must hold a JSON object")
-    allowed = {"model", "corpus_dir", "index_name", "retrieval_mode"}
-    unknown = sorted(set(stored) - allowed)
+    unknown = sorted(set(stored) - set(STORED_SETTINGS))
     if unknown:
-        raise SettingsError(f"{path}: unknown setting(s) {', '.join(unknown)}; allowed: {', '.join(sorted(allowed))}")
+        allowed = ", ".join(sorted(STORED_SETTINGS))
+        raise SettingsError(f"{path}: unknown setting(s) {', '.join(unknown)}; allowed: {allowed}")
+    for key, value in stored.items():
+        _check_stored_value(path, key, value)
     return base.with_overrides(**stored)
+
+
+def check_index_name(name: str) -> str:
+    """``name`` if it is a safe folder name under ``indexes/``; raises SettingsError otherwise."""
+    if name == "." or ".." in name or not _INDEX_NAME.fullmatch(name):
+        raise SettingsError(
+            f"invalid index name {name!r} (use letters, digits, '.', '_' and '-'; no '/', '\\' or '..')"
+        )
+    return name
+
+
+def _check_stored_value(path: Path, key: str, value: object) -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise SettingsError(f"{path}: setting {key!r} must be a non-empty string, not {value!r}")
+    if key == "retrieval_mode" and value not in RETRIEVAL_MODES:
+        raise SettingsError(
+            f"{path}: setting 'retrieval_mode' must be one of {', '.join(RETRIEVAL_MODES)}, not {value!r}"
+        )
+    if key == "index_name":
+        try:
+            check_index_name(value)
+        except SettingsError as error:
+            raise SettingsError(f"{path}: {error}") from None

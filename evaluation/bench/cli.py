@@ -15,11 +15,11 @@ from index.cli import HomeOption, ModelOption, clean_errors, settings_from
 console = Console()
 
 
-def _sections(value: str | None) -> tuple[str, ...]:
-    from evaluation.bench.run import SECTIONS
+def _sections(value: str | None, quick: bool = False) -> tuple[str, ...]:
+    from evaluation.bench.run import QUICK_SECTIONS, SECTIONS
 
     if not value:
-        return SECTIONS
+        return QUICK_SECTIONS if quick else SECTIONS
     chosen = tuple(dict.fromkeys(item.strip() for item in value.split(",") if item.strip()))
     unknown = [item for item in chosen if item not in SECTIONS]
     if unknown or not chosen:
@@ -34,12 +34,15 @@ def bench_command(
     only: Annotated[
         str | None,
         typer.Option("--only", help="Comma-separated sections: indexing, latency, memory, langchain, query_model, "
-                     "compression, scale, reindex_scale."),
+                     "compression (NTREX quality; not in --quick unless named), scale, reindex_scale."),
     ] = None,
     work_dir: Annotated[
         Path | None, typer.Option("--work-dir", help="Keep scratch indexes here (default: a temporary folder, removed).")
     ] = None,
     ntrex: Annotated[Path | None, typer.Option("--ntrex", help="NTREX-128 folder (default: ../shared/data/ntrex).")] = None,
+    threads: Annotated[
+        int | None, typer.Option("--threads", min=1, help="torch and FAISS threads for the run (default: theirs).")
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bars.")] = False,
     home: HomeOption = None,
     model: ModelOption = None,
@@ -57,7 +60,8 @@ def bench_command(
         corpus_dir=settings.corpus_dir,
         ntrex_dir=ntrex or default_ntrex_dir(),
         work_dir=work_dir,
-        sections=_sections(only),
+        sections=_sections(only, quick),
+        threads=threads,
         progress=not quiet,
     )
     results = run_bench(config).to_dict()

@@ -90,9 +90,14 @@ def measure_langchain(
     work_dir: Path,
     rounds: int = 1,
     batch_size: int = 16,
+    project_index: tuple[Path, list[float]] | None = None,
 ) -> LangchainResult:
     """Interleave ``rounds`` × (project build, LangChain build), then per question project dense,
-    LangChain and project hybrid searches (k=10, no query cache on either side)."""
+    LangChain and project hybrid searches (k=10, no query cache on either side).
+
+    ``project_index`` (index folder, build seconds) reuses builds measured earlier in the run
+    instead of building again (the quick bench).
+    """
     faiss_store, embeddings_class, document_class, module = load_langchain()
     chunks = [chunk for release in releases for chunk in chunk_release(release)]
     by_id = {release.id: release for release in releases}
@@ -122,19 +127,24 @@ def measure_langchain(
     embeddings.embed_documents(["warm-up"])
 
     store = None
-    settings = None
+    index_dir = project_index[0] if project_index else None
+    if project_index:
+        result.project_build_seconds = list(project_index[1])
+        result.notes.append("project build seconds reused from the indexing section (quick run)")
     for number in range(rounds):
-        settings = fresh_settings(work_dir, f"langchain-project-{number}")
-        result.project_build_seconds.append(build_index(settings, encoder, releases, progress=False, rebuild=True).seconds)
+        if not project_index:
+            settings = fresh_settings(work_dir, f"langchain-project-{number}")
+            result.project_build_seconds.append(build_index(settings, encoder, releases, progress=False, rebuild=True).seconds)
+            index_dir = settings.index_dir
         folder = work_dir / f"langchain-store-{number}"
         shutil.rmtree(folder, ignore_errors=True)
         started = time.perf_counter()
         store = faiss_store.from_documents(documents, embeddings)
         store.save_local(str(folder))
         result.langchain_build_seconds.append(time.perf_counter() - started)
-    assert store is not None and settings is not None
+    assert store is not None and index_dir is not None
 
-    index = open_index(settings.index_dir, expected_model_id=encoder.model_id)
+    index = open_index(index_dir, expected_model_id=encoder.model_id)
     try:
         dense, hybrid = Searcher(index, encoder, "dense"), Searcher(index, encoder, "hybrid")
         timings: dict[str, list[float]] = {"dense": [], "langchain": [], "hybrid": []}

@@ -134,7 +134,18 @@ def measure_latency(index_dir: Path, encoder: Encoder, questions: Sequence[str],
     assistant = Assistant(index_dir, timed, mode=mode)
     runner = _TimedAsk(assistant, timed)
     result = LatencyResult(mode=assistant.mode, index_chunks=int(assistant.searcher.index.manifest.chunks))
-    for name in ("first ask", "repeated question"):
+    passes = (
+        ("first ask", list(questions)),  # question and quoted sentences through the model
+        ("new wording", [_reworded(question) for question in questions]),  # question only: sentences cached
+        ("repeated question", list(questions)),  # the query LRU answers: no model
+    )
+    for name, asked in passes:
         load = load_average()
-        result.passes.append(LatencyPass(name, [runner.ask(question) for question in questions], load))
+        result.passes.append(LatencyPass(name, [runner.ask(question) for question in asked], load))
     return result
+
+
+def _reworded(question: str) -> str:
+    """The same question in another spelling (lower case), so the query cache misses but retrieval is alike."""
+    lowered = question.lower()
+    return lowered if lowered != question else question.upper()

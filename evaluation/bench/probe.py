@@ -29,6 +29,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--questions-file", type=Path, help="JSONL with a 'text' field per line")
     serve.add_argument("--mode", default="hybrid")
     serve.add_argument("--threshold", type=float, help="no-answer threshold (default: the assistant's)")
+    serve.add_argument("--threads", type=int, help="torch and FAISS threads (default: theirs)")
     return parser
 
 
@@ -45,6 +46,10 @@ def serve(arguments: argparse.Namespace) -> dict:
     from index.encoder import load_encoder
     from index.settings import load_settings
 
+    if arguments.threads:
+        from evaluation.bench.run import apply_threads
+
+        apply_threads(arguments.threads)
     facts: dict = {"baseline_rss_mib": mib(rss_bytes())}
     started = time.perf_counter()
     if arguments.random_encoder:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import os
 import statistics
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -77,13 +78,15 @@ def compare(
     run: Callable[[str], np.ndarray],
     context: Callable[[], contextlib.AbstractContextManager],
     texts: Sequence[str],
+    baseline_context: Callable[[], contextlib.AbstractContextManager] = contextlib.nullcontext,
 ) -> Candidate:
-    """Time ``run`` per text without and within ``context``, alternating; compare vectors."""
+    """Time ``run`` per text within ``baseline_context`` and within ``context``, alternating; compare vectors."""
     base_seconds, candidate_seconds, base_vectors, candidate_vectors = [], [], [], []
     for text in texts:
-        started = time.perf_counter()
-        base_vectors.append(run(text))
-        base_seconds.append(time.perf_counter() - started)
+        with baseline_context():
+            started = time.perf_counter()
+            base_vectors.append(run(text))
+            base_seconds.append(time.perf_counter() - started)
         with context():
             started = time.perf_counter()
             candidate_vectors.append(run(text))
@@ -126,9 +129,12 @@ def measure_query_model(encoder: Encoder, questions: Sequence[str], passages: Se
         return encoder.encode([text], DOCUMENT_PROMPT)
 
     query(questions[0])  # warm-up
-    result.candidates.append(compare("torch threads = 1 (question)", query, lambda: torch_threads(1), questions))
+    cores = os.cpu_count() or 1
+    all_cores = lambda: torch_threads(cores)  # noqa: E731 - the baseline: one thread per core
+    one = lambda: torch_threads(1)  # noqa: E731
+    result.candidates.append(compare(f"torch threads 1 vs {cores} (question)", query, one, questions, all_cores))
     if passages:
-        result.candidates.append(compare("torch threads = 1 (passage)", passage, lambda: torch_threads(1), passages))
+        result.candidates.append(compare(f"torch threads 1 vs {cores} (passage)", passage, one, passages, all_cores))
     result.candidates.append(compare("bf16 autocast (question)", query, bf16_autocast, questions))
 
     cached = QueryCachingEncoder(encoder)

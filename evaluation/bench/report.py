@@ -75,7 +75,8 @@ def headline_rows(results: dict) -> list[tuple[str, str]]:
         rows.append((
             "Full build vs raw encode throughput (target ≥ 0.95)",
             f"{indexing['ratio']:.3f} ({indexing['build_chunks_per_second']:.2f} vs "
-            f"{indexing['raw_chunks_per_second']:.2f} chunks/s, {indexing['chunks']} chunks)",
+            f"{indexing['raw_chunks_per_second']:.2f} chunks/s, {indexing['chunks']} chunks); "
+            f"model share of build time {indexing['in_build_ratio']:.3f}",
         ))
         reindex = indexing.get("reindex") or {}
         rows.append((
@@ -98,8 +99,8 @@ def headline_rows(results: dict) -> list[tuple[str, str]]:
             f"{_fmt_ms(first['total'])}; encode {first['encode']['p50_ms']:.0f}, search {first['search']['p50_ms']:.1f}, "
             f"compose {first['compose']['p50_ms']:.0f} ms (p50)",
         ))
-        repeat = latency["passes"][-1]["summary"]["total"]
-        rows.append(("Answer latency, repeated question (query LRU)", _fmt_ms(repeat)))
+        for item in latency["passes"][1:]:
+            rows.append((f"Answer latency p50 / p95 / p99, {item['name']}", _fmt_ms(item["summary"]["total"])))
     langchain = sections.get("langchain")
     if _ok(langchain):
         rows.append((
@@ -116,6 +117,18 @@ def headline_rows(results: dict) -> list[tuple[str, str]]:
                     f"{size['n']:,} chunks, {dataset}: IVF nprobe={ivf['chosen']} vs exact",
                     f"recall@10 {chosen['recall_at_10']:.3f}, p50 {chosen['latency']['p50_ms']:.2f} vs "
                     f"{exact['settings'][0]['latency']['p50_ms']:.1f} ms",
+                ))
+    compression = sections.get("compression")
+    if _ok(compression) and compression["results"]:
+        base = compression["results"][0]
+        for item in compression["results"][1:]:
+            if item["name"].startswith(("fp16 × 768", "fp32 × 256")):
+                changes = ", ".join(
+                    f"{name} {item['metrics'][name] - base['metrics'][name]:+.3f}" for name in base["metrics"]
+                )
+                rows.append((
+                    f"{item['name']} vs fp32 × 768 on NTREX (memory {item['mib_per_million'] / base['mib_per_million']:.2f}×)",
+                    f"{changes}; same top-1 {item['same_top1_share']:.0%}",
                 ))
     memory = sections.get("memory")
     if _ok(memory):
@@ -224,18 +237,21 @@ def _indexing(indexing: Any, reindex_scale: Any) -> str:
     if _ok(indexing):
         lines.append(table(
             ("releases", "chunks", "distinct texts", "build s (each)", "embed s in build", "raw encode s (each)",
-             "build chunks/s", "raw chunks/s", "ratio"),
+             "build chunks/s", "raw chunks/s", "ratio", "model share of build"),
             [(indexing["releases"], indexing["chunks"], indexing["distinct_texts"],
               ", ".join(f"{s:.2f}" for s in indexing["build_seconds"]),
               ", ".join(f"{s:.2f}" for s in indexing["build_embed_seconds"]),
               ", ".join(f"{s:.2f}" for s in indexing["raw_encode_seconds"]),
-              indexing["build_chunks_per_second"], indexing["raw_chunks_per_second"], indexing["ratio"])],
+              indexing["build_chunks_per_second"], indexing["raw_chunks_per_second"], indexing["ratio"],
+              indexing["in_build_ratio"])],
         ))
         lines.append("")
         lines.append(
             "Raw encode = `encoder.encode` with the document prompt on the same distinct chunk texts, in the "
             "build's call sizes, before and after each build (averaged); build = `index.build.build_index` into an "
-            f"empty home and embedding cache. Load averages during the section: {indexing.get('load_average')}."
+            f"empty home and embedding cache; ratio = mean raw seconds ÷ median build seconds. Model share = seconds "
+            "inside `encoder.encode` during the build ÷ build seconds (the same figure measured inside one build, so "
+            f"immune to load drift between runs). Load averages during the section: {indexing.get('load_average')}."
         )
     else:
         lines.append(_error("indexing", indexing))
@@ -383,14 +399,15 @@ def _memory(memory: Any, compression: Any, sections: dict) -> str:
         )]
     lines += ["", "Storage options (quality on NTREX-128, memory per million chunks for the vectors alone):", ""]
     if _ok(compression):
+        names = list(compression["results"][0]["metrics"]) if compression["results"] else []
         rows = [
-            (item["name"], item["mib_per_million"], *(item["metrics"].get(m) for m in ("recall@1", "recall@10", "mrr@10")),
-             item["same_top1_share"], item["same_top10_share"])
+            (item["name"], item["mib_per_million"], *(item["metrics"].get(name) for name in names),
+             item["same_top1_share"], item["same_top10_set_share"])
             for item in compression["results"]
         ]
-        lines.append(f"{compression['data']}, {compression['queries']} queries.")
+        lines.append(f"{compression['data']}; queries {compression['queries']}. {' '.join(compression.get('notes', []))}")
         lines.append("")
-        lines.append(table(("storage", "MiB / 1M", "recall@1", "recall@10", "mrr@10", "same top-1", "same top-10"), rows))
+        lines.append(table(("storage", "MiB / 1M", *names, "same top-1", "same top-10 set"), rows))
     else:
         lines.append(_error("compression quality (full run only)", compression))
     return "\n".join(lines)
@@ -426,7 +443,7 @@ def _query_model(query_model: Any) -> str:
         for c in query["candidates"]
     ]
     lines = [
-        f"torch threads by default: {query['torch_threads']}. Each candidate alternates with the baseline per text; "
+        f"torch threads in this run: {query['torch_threads']}. Each candidate alternates with the baseline per text; "
         "kept = faster at p50 and every vector within cosine 0.999 of the baseline's.",
         "",
         table(("candidate", "baseline p50 ms", "candidate p50 ms", "speed-up", "min cosine", "kept"), rows),

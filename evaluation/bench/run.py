@@ -24,6 +24,7 @@ FULL_SIZES = (10_000, 100_000, 1_000_000)
 QUICK_REINDEX_RELEASES = (100, 1000)
 FULL_REINDEX_RELEASES = (100, 1000, 5000)
 SECTIONS = ("indexing", "latency", "memory", "langchain", "query_model", "compression", "scale", "reindex_scale")
+QUICK_SECTIONS = tuple(name for name in SECTIONS if name != "compression")  # NTREX quality: full runs or --only
 PACKAGES = ("torch", "transformers", "sentence-transformers", "faiss-cpu", "numpy", "langchain-community")
 
 
@@ -39,7 +40,8 @@ class BenchConfig:
     progress: bool = True
     scale_sizes: tuple[int, ...] | None = None  # default: QUICK_SIZES / FULL_SIZES
     reindex_sizes: tuple[int, ...] | None = None  # default: QUICK_REINDEX_RELEASES / FULL_REINDEX_RELEASES
-    question_count: int | None = None  # default: 10 quick, all golden questions otherwise
+    question_count: int | None = None  # default: 6 quick, all golden questions otherwise
+    threads: int | None = None  # torch and FAISS threads for the whole run (None: the libraries' defaults)
 
     @property
     def sizes(self) -> tuple[int, ...]:
@@ -51,7 +53,7 @@ class BenchConfig:
 
     @property
     def questions(self) -> int:
-        return self.question_count or (10 if self.quick else 49)
+        return self.question_count or (6 if self.quick else 49)
 
     @property
     def rounds(self) -> int:
@@ -96,7 +98,7 @@ def to_plain(value: Any) -> Any:
         return to_plain(value.to_dict())
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         plain = {item.name: to_plain(getattr(value, item.name)) for item in dataclasses.fields(value)}
-        for name in ("ratio", "build_chunks_per_second", "raw_chunks_per_second", "build_ratio", "query_ratio", "speedup"):
+        for name in ("ratio", "in_build_ratio", "build_chunks_per_second", "raw_chunks_per_second", "build_ratio", "query_ratio", "speedup"):
             if hasattr(type(value), name):
                 try:
                     plain[name] = round(float(getattr(value, name)), 4)
@@ -134,11 +136,24 @@ def machine_facts() -> dict[str, Any]:
     }
 
 
+def apply_threads(count: int) -> None:
+    """Use ``count`` threads in torch (the model) and FAISS (OpenMP) from now on."""
+    import faiss
+    import torch
+
+    if count < 1:
+        raise ValueError(f"thread count must be at least 1, got {count}")
+    torch.set_num_threads(count)
+    faiss.omp_set_num_threads(count)
+
+
 def run_bench(config: BenchConfig) -> BenchRun:
     from corpus.loader import load_corpus
     from index.encoder import load_encoder
 
     run = BenchRun(config)
+    if config.threads:
+        apply_threads(config.threads)
     run.machine = machine_facts()
     work_dir = config.work_dir or Path(tempfile.mkdtemp(prefix="assistant-bench-"))
     work_dir.mkdir(parents=True, exist_ok=True)
@@ -176,7 +191,9 @@ def _run_sections(run: BenchRun, config: BenchConfig, work_dir: Path, releases: 
     from evaluation.golden_set import GOLDEN_FILE
     from index.chunking import chunk_release
 
-    indexed = run.section("indexing", lambda: indexing.measure_indexing(encoder, releases, work_dir, config.rounds))
+    indexed = run.section(
+        "indexing", lambda: indexing.measure_indexing(encoder, releases, work_dir, config.rounds, closing_raw=not config.quick)
+    )
     index_dir = None
     if indexed is not None:
         index_dir = Path(indexed.index_dir)
@@ -191,29 +208,40 @@ def _run_sections(run: BenchRun, config: BenchConfig, work_dir: Path, releases: 
         run.section("latency", lambda: latency.measure_latency(index_dir, encoder, questions, config.settings.retrieval_mode))
         run.section(
             "memory",
-            lambda: footprint.serving_memory(index_dir, config.settings.home, GOLDEN_FILE, config.questions),
+            lambda: footprint.serving_memory(
+                index_dir, config.settings.home, GOLDEN_FILE, 3 if config.quick else 10, config.threads
+            ),
         )
     model_folder = config.settings.models_dir / config.settings.model
+    reuse = (index_dir, indexed.build_seconds) if config.quick and indexed is not None and index_dir else None
     run.section(
         "langchain",
         lambda: langchain_stack.measure_langchain(
-            encoder, model_folder, releases, questions, work_dir, rounds=config.rounds, batch_size=getattr(encoder, "batch_size", 16)
+            encoder,
+            model_folder,
+            releases,
+            questions,
+            work_dir,
+            rounds=config.rounds,
+            batch_size=getattr(encoder, "batch_size", 16),
+            project_index=reuse,
         ),
     )
     passages = [chunk.text for release in releases for chunk in chunk_release(release)]
 
     def model_knobs() -> dict:
-        result = {"query": query_model.measure_query_model(encoder, questions, passages[: len(questions)])}
+        count = 3 if config.quick else 20
+        chosen_passages = passages[:2] if config.quick else passages[:10]
+        result = {"query": query_model.measure_query_model(encoder, questions[:count], chosen_passages)}
         if not config.quick:
             result["document_batch_sizes"] = query_model.measure_document_batch_sizes(encoder, passages)
         return result
 
     run.section("query_model", model_knobs)
-    if not config.quick:
-        run.section(
-            "compression",
-            lambda: footprint.measure_compression_quality(config.settings, encoder, config.ntrex_dir, 10, config.progress),
-        )
+    run.section(
+        "compression",
+        lambda: footprint.measure_compression_quality(config.settings, encoder, config.ntrex_dir, 10, config.progress),
+    )
     seeds = [(release, chunk_release(release)) for release in releases]
     scale_config = scale.ScaleConfig(
         sizes=config.sizes,
@@ -221,7 +249,8 @@ def _run_sections(run: BenchRun, config: BenchConfig, work_dir: Path, releases: 
         latency_queries=50 if config.quick else 100,
         exact_latency_queries=30 if config.quick else 50,
         hnsw_max=10_000 if config.quick else 100_000,
-        serving_questions=10 if config.quick else 20,
+        both_datasets_max=10_000 if config.quick else 1_000_000,
+        serving_questions=5 if config.quick else 20,
     )
     run.section("scale", lambda: scale.measure_scale(seeds, scale_config, work_dir, config.progress))
     run.section("reindex_scale", lambda: indexing.measure_reindex_at_scale(releases, config.reindex_releases, work_dir))

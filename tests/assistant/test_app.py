@@ -112,10 +112,12 @@ def running_app(fake_assistant: Assistant, tmp_path: Path):
     demo.close()
 
 
-def test_gradio_client_gets_the_same_structured_answer(running_app: str, fake_assistant: Assistant):
+def test_gradio_client_gets_the_same_structured_answer(running_app: str, fake_assistant: Assistant, monkeypatch):
     from gradio_client import Client
 
-    client = Client(running_app, verbose=False)
+    monkeypatch.setenv("GRADIO_ANALYTICS_ENABLED", "False")  # the client's own flag alone does not turn it off
+
+    client = Client(running_app, verbose=False, analytics_enabled=False)
     result = client.predict(question="What equipment did the European Union donate?", api_name="/ask")
     expected, _ = fake_assistant.ask("What equipment did the European Union donate?")
     assert result == expected.to_dict()

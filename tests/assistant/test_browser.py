@@ -129,13 +129,14 @@ def test_macedonian_question_gets_a_cited_quote_then_a_follow_up(browser_page):
     assert "characters" in meeting[0]
     assert answer.locator(".quote mark").count() >= 1  # the best sentence is highlighted
     assert "ИОМ" in page.inner_text("#sources") or "IOM" in page.inner_text("#sources")
+    page.evaluate("document.querySelector('#chat [role=log]').scrollTop = 0")
+    shot = screenshot(page, "chat-macedonian.png")
+    shutil.copy(shot, REPO_ROOT / "docs" / "screenshot-chat.png")
 
     follow_up = ask(page, FOLLOW_UP, 2)
     assert MACEDONIAN_QUESTION in follow_up.locator(".context").inner_text()
     assert follow_up.locator(".quote").count() >= 1
-    page.locator("#chat .answer").nth(0).scroll_into_view_if_needed()
-    shot = screenshot(page, "chat-macedonian.png")
-    shutil.copy(shot, REPO_ROOT / "docs" / "screenshot-chat.png")
+    screenshot(page, "chat-follow-up.png")
 
     page.click("#helpful")
     page.wait_for_function("() => document.querySelector('#feedback-status').innerText.includes('Thank you')")
@@ -168,14 +169,16 @@ def test_the_markup_release_renders_inert(browser_page, chat_server):
     assert records[-1]["rating"] == "helpful" and records[-1]["question"] == FOLLOW_UP
 
 
-def test_gradio_client_gets_the_answer_the_python_function_gives(chat_server, real_encoder):
+def test_gradio_client_gets_the_answer_the_python_function_gives(chat_server, real_encoder, monkeypatch):
     from gradio_client import Client
+
+    monkeypatch.setenv("GRADIO_ANALYTICS_ENABLED", "False")  # the client's own flag alone does not turn it off
 
     from assistant.service import Assistant
     from index.settings import load_settings
 
     url, home = chat_server
-    client = Client(url, verbose=False)
+    client = Client(url, verbose=False, analytics_enabled=False)
     remote = client.predict(question=MACEDONIAN_QUESTION, api_name="/ask")
     settings = load_settings(home)
     local, _ = Assistant(settings.index_dir, real_encoder, mode=settings.retrieval_mode).ask(MACEDONIAN_QUESTION)

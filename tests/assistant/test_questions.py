@@ -98,6 +98,30 @@ def test_supported_questions_pass_and_carry_the_reply_language(raw, language):
     assert checked.reply_language == language
 
 
+@pytest.mark.parametrize(
+    ("raw", "language"),
+    [
+        ("Wer hat das Treffen der Grenzpolizei organisiert?", "German"),
+        ("Kush e organizoi takimin e shefave të policisë kufitare?", "Albanian"),
+        ("Кто организовал встречу пограничной полиции?", "Russian"),
+    ],
+)
+def test_other_languages_in_supported_scripts_are_refused_by_name(raw, language):
+    checked = check_question(raw)
+    assert not checked.ok and checked.problem == "unsupported_language"
+    assert f"seems to be in {language}" in checked.message
+    assert "Macedonian" in checked.message
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["IOM WBCAP?", "Budva?", "Kdo je organiziral srečanje vodij mejne policije?", "Šta je WBJAST?",
+     "Кој го организираше состанокот?", "Ko je organizovao sastanak?"],
+)
+def test_short_acronym_or_close_language_questions_are_not_refused(raw):
+    assert check_question(raw).ok
+
+
 def test_a_question_with_one_foreign_word_is_still_accepted():
     checked = check_question("What does the word 移民 mean in the IOM releases?")
     assert checked.ok

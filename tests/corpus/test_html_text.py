@@ -58,3 +58,11 @@ def test_entities_and_non_breaking_spaces() -> None:
 def test_text_without_markup() -> None:
     assert html_to_text("just words") == "just words"
     assert parse_html("<p>x</p>").title is None
+
+
+def test_order_of_blocks_breaks_and_dropped_parts_at_any_depth() -> None:
+    inner = "<div>a<div>b<br>c<!--x--><script>s</script></div>d</div>"
+    assert html_to_text(inner) == "a\n\nb\nc\n\nd"
+    depth = 10_000
+    html = "<div>" * depth + inner + "<br>after" + "</div>" * depth
+    assert html_to_text(html) == "a\n\nb\nc\n\nd\n\nafter"

@@ -97,3 +97,34 @@ def test_plausibility_prefers_regional_letters() -> None:
     assert plausibility(BOSNIAN) == 1.0
     assert plausibility(BOSNIAN.encode("cp1250").decode("cp1252")) < plausibility(BOSNIAN)
     assert plausibility("abc\x85def") == -1.0
+
+
+def test_one_bad_byte_in_a_utf8_file_is_refused_with_its_offset(tmp_path: Path) -> None:
+    good = (BOSNIAN + "\n" + MACEDONIAN).encode("utf-8")
+    offset = good.index(b"\n") + 1
+    path = write(tmp_path, good[:offset] + b"\xff" + good[offset:])
+    assert reason_for(path) == (
+        f"not valid UTF-8: byte 0xff at offset {offset} (invalid start byte) "
+        "in a file that is otherwise UTF-8; repair or re-save it as UTF-8"
+    )
+
+
+def test_a_utf8_file_cut_inside_a_character_is_refused(tmp_path: Path) -> None:
+    data = BOSNIAN.encode("utf-8") + "ž".encode("utf-8")[:1]
+    path = write(tmp_path, data)
+    assert reason_for(path) == (
+        f"not valid UTF-8: byte 0xc5 at offset {len(data) - 1} (unexpected end of data) "
+        "in a file that is otherwise UTF-8; repair or re-save it as UTF-8"
+    )
+
+
+def test_legacy_text_with_a_few_accidental_utf8_sequences_still_decodes() -> None:
+    # In Windows-1251 "ЕЂ" (C5 80) and "ИЈ" (C8 A3) happen to be valid two-byte UTF-8 sequences.
+    text = "МЕЂУНАРОДНА ОРГАНИЗАЦИЈА ЗА МИГРАЦИЈЕ одржала је састанак у Будви."
+    data = text.encode("cp1251")
+    assert b"\xc5\x80" in data and b"\xc8\xa3" in data
+    assert decode_text(data) == text
+
+
+def test_a_legacy_file_without_any_utf8_sequence_still_decodes() -> None:
+    assert decode_text("Sastanak šefova u Budvi.".encode("cp1250")) == "Sastanak šefova u Budvi."

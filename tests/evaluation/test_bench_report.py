@@ -140,3 +140,14 @@ def test_a_small_run_with_the_fake_encoder_renders_every_measured_section(tmp_pa
     markdown = render_markdown(outcome)
     assert "not rendered" not in markdown and "failed" not in markdown
     assert "| 1,500 | clustered | ivf |" in markdown
+
+
+def test_missing_langchain_is_reported_with_the_install_hint(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from evaluation.bench.langchain_stack import INSTALL_HINT, LangchainMissingError, load_langchain
+
+    monkeypatch.setitem(sys.modules, "langchain_community.vectorstores", None)  # import now fails
+    with pytest.raises(LangchainMissingError) as raised:
+        load_langchain()
+    assert INSTALL_HINT in str(raised.value)

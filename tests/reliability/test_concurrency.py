@@ -55,6 +55,10 @@ def quiet_answers(indexed: IndexedHome, releases: list[Release], tmp_path: Path,
     return snapshot(settings.index_dir, indexed.encoder), signature(assistant.ask(QUESTION)[0])
 
 
+def rebuild_with(indexed: IndexedHome, releases: list[Release]) -> None:
+    build_index(indexed.settings, indexed.encoder, releases, rebuild=True, progress=False)
+
+
 def signature(answer) -> tuple:
     return answer.status, tuple((quote.release_id, quote.start, quote.end, quote.text) for quote in answer.quotes)
 
@@ -110,7 +114,7 @@ def test_searches_during_rebuilds_see_one_whole_generation(indexed: IndexedHome,
         return searcher.index.generation, found
 
     def swap(number: int) -> None:
-        build_index(indexed.settings, indexed.encoder, releases_b if number % 2 == 0 else releases_a, rebuild=True, progress=False)
+        rebuild_with(indexed, releases_b if number % 2 == 0 else releases_a)
 
     results, errors = run_readers(search_all, swap)
     assert errors == []
@@ -135,7 +139,7 @@ def test_assistant_answers_during_rebuilds_are_never_errors_or_mixtures(indexed:
         return signature(assistant.ask(QUESTION)[0])
 
     def swap(number: int) -> None:
-        build_index(indexed.settings, indexed.encoder, releases_b if number % 2 == 0 else releases_a, rebuild=True, progress=False)
+        rebuild_with(indexed, releases_b if number % 2 == 0 else releases_a)
 
     results, errors = run_readers(ask_once, swap)
     assert errors == []

@@ -231,7 +231,8 @@ def test_release_ids_cannot_walk_out_of_the_index(indexed: IndexedHome, tmp_path
     assert assistant.release_view("../../../etc/passwd") is None
     handlers = ChatHandlers(assistant, tmp_path / "feedback.jsonl")
     assert PASSWD_LINE not in handlers.view_release("../../../etc/passwd", ChatSession())
-    assert_clean_failure(indexed.cli("index", "remove", "../../etc/passwd"), "no release '../../etc/passwd' in the index")
+    removal = indexed.cli("index", "remove", "../../etc/passwd")
+    assert_clean_failure(removal, "no release '../../etc/passwd' in the index")
     indexed.assert_unchanged()
 
 

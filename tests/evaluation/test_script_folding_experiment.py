@@ -1,0 +1,74 @@
+"""The Serbian-Cyrillic-to-Latin encoder wrapper and its NTREX experiment (fake encoder)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from evaluation.script_folding_experiment import (
+    PAIR_GROUPS,
+    SerbianLatinEncoder,
+    encoder_text,
+    is_serbian_cyrillic,
+    pair_group,
+    run_experiment,
+    serbian_to_latin,
+)
+from tests.fake_encoder import HashingEncoder
+
+SERBIAN = "Шеф ђачког дома у Чачку је рекао да ће љубазно одговорити."
+MACEDONIAN = "Шефот на ученичкиот дом во Ќустендил рече дека љубезно ќе одговори."
+
+
+def test_serbian_cyrillic_becomes_latin_with_its_diacritics() -> None:
+    assert serbian_to_latin(SERBIAN) == "Šef đačkog doma u Čačku je rekao da će ljubazno odgovoriti."
+    assert serbian_to_latin("ЉУБАВ, WBJAST 2021") == "LJUBAV, WBJAST 2021"
+
+
+def test_only_serbian_cyrillic_is_changed() -> None:
+    assert is_serbian_cyrillic(SERBIAN)
+    assert not is_serbian_cyrillic(MACEDONIAN)
+    assert not is_serbian_cyrillic("Šef đačkog doma u Čačku")
+    assert encoder_text(MACEDONIAN) == MACEDONIAN
+    assert encoder_text("The head of the school said so.") == "The head of the school said so."
+    assert encoder_text(SERBIAN) == serbian_to_latin(SERBIAN)
+
+
+def test_the_wrapper_encodes_the_latin_form_under_its_own_model_id() -> None:
+    inner = HashingEncoder(64)
+    wrapped = SerbianLatinEncoder(inner)
+    assert wrapped.model_id == "fake:64+sr-latin" and wrapped.dimension == 64
+    vectors = wrapped.encode([SERBIAN, MACEDONIAN], "document")
+    np.testing.assert_array_equal(vectors[0], inner.encode([serbian_to_latin(SERBIAN)], "document")[0])
+    np.testing.assert_array_equal(vectors[1], inner.encode([MACEDONIAN], "document")[0])
+    assert wrapped.transliterated == {SERBIAN}
+
+
+@pytest.mark.parametrize(
+    ("pair", "group"),
+    [("en>sr-Cyrl", PAIR_GROUPS[0]), ("sr-Cyrl>mk", PAIR_GROUPS[0]), ("mk>hr", PAIR_GROUPS[1]), ("bs>en", PAIR_GROUPS[2])],
+)
+def test_pairs_are_grouped_by_the_languages_they_involve(pair: str, group: str) -> None:
+    assert pair_group(pair) == group
+
+
+def test_the_experiment_indexes_apart_and_compares_every_group(
+    eval_settings, cached_fake, ntrex_dir: Path, tmp_path: Path
+) -> None:
+    path, rows, facts = run_experiment(eval_settings, cached_fake, ntrex_dir, [("dev", 1)], tmp_path / "out", False)
+    slice_facts = facts["slices"]["dev 1 articles"]
+    assert slice_facts["indexes"] == ["ntrex-dev-1", "ntrex-dev-1-sr-latin"]
+    # Only the Serbian Cyrillic version's chunks and questions are transliterated.
+    assert slice_facts["distinct texts transliterated (chunks and questions)"] > 0
+    assert {(row.task, row.group) for row in rows} == {
+        (task, group) for task in ("headline", "passage") for group in ("all pairs", *PAIR_GROUPS)
+    }
+    counts = {(row.task, row.group): row.n for row in rows}
+    assert counts[("headline", "all pairs")] == 30 and counts[("headline", PAIR_GROUPS[0])] == 10
+    assert counts[("headline", PAIR_GROUPS[1])] == 8 and counts[("headline", PAIR_GROUPS[2])] == 12
+    # Pairs without sr-Cyrl see the same vectors on both sides, so the same scores.
+    other = next(row for row in rows if (row.task, row.group) == ("headline", PAIR_GROUPS[2]))
+    assert other.plain == other.latin and other.p_value == 1.0
+    assert "sr-Cyrl pairs" in path.read_text(encoding="utf-8")
