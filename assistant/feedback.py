@@ -2,7 +2,8 @@
 
 Each record is written with a single ``os.write`` on an ``O_APPEND`` descriptor while
 holding an exclusive ``fcntl.flock`` and then fsynced, so lines from different
-processes never interleave or tear.
+processes never interleave or tear. A write that fails part-way (disk full) is cut
+back off the file; a line torn by a crash is closed before the next record.
 """
 
 from __future__ import annotations
@@ -11,11 +12,15 @@ import datetime as dt
 import fcntl
 import json
 import os
+import stat
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 RATINGS = ("helpful", "not_helpful")
+# Ratings carry staff questions: readable by their owner only on a shared machine.
+PRIVATE_FILE = 0o600
+PRIVATE_DIRECTORY = 0o700
 
 
 class FeedbackError(ValueError):
@@ -60,24 +65,38 @@ def make_record(
 
 def append_feedback(path: Path, record: FeedbackRecord) -> None:
     """Append ``record`` as one JSON line to ``path`` (created with its folder if missing)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIRECTORY)
     line = (json.dumps(asdict(record), ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
-    descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, PRIVATE_FILE)
     try:
+        if stat.S_IMODE(os.fstat(descriptor).st_mode) != PRIVATE_FILE:
+            os.fchmod(descriptor, PRIVATE_FILE)  # a log created by an older version or another tool
         fcntl.flock(descriptor, fcntl.LOCK_EX)
         try:
             size = os.fstat(descriptor).st_size
             if size and not _ends_with_newline(path, size):
                 # A previous writer died mid-line: start ours on a fresh line.
                 line = b"\n" + line
-            written = os.write(descriptor, line)
-            while written < len(line):  # regular files write fully; keep going under the lock if not
-                written += os.write(descriptor, line[written:])
+            _write_all_or_nothing(descriptor, line, size)
             os.fsync(descriptor)
         finally:
             fcntl.flock(descriptor, fcntl.LOCK_UN)
     finally:
         os.close(descriptor)
+
+
+def _write_all_or_nothing(descriptor: int, data: bytes, size_before: int) -> None:
+    """Write ``data`` fully (regular files take it in one write); on failure cut the file back."""
+    try:
+        written = os.write(descriptor, data)
+        while written < len(data):
+            written += os.write(descriptor, data[written:])
+    except OSError:
+        try:
+            os.ftruncate(descriptor, size_before)  # e.g. disk full after half a record
+        except OSError:
+            pass
+        raise
 
 
 def read_feedback(path: Path) -> Iterator[dict]:

@@ -27,6 +27,9 @@ _MESSAGES: dict[str, dict[str, str]] = {
     "binary": {
         "en": "The question looks like binary data or a damaged paste, not text. Please type or paste it again.",
     },
+    "unsupported_script": {
+        "en": f"Questions must be written in {SUPPORTED_LANGUAGES_TEXT}; this one seems to be in another script ({{found}}).",
+    },
     "unsupported_language": {
         "en": f"Questions must be written in {SUPPORTED_LANGUAGES_TEXT}; this one seems to be in {{found}}.",
     },

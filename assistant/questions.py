@@ -75,28 +75,26 @@ def check_question(raw: str | None, max_chars: int = MAX_QUESTION_CHARS) -> Chec
         notice = message("truncated", length=len(raw), limit=max_chars)
         text = _cut(text, max_chars)
     language = guess_reply_language(text)
-    letters = [character for character in text if character.isalpha()]
-    if not letters:
-        return CheckedQuestion(text=text, ok=False, problem="no_words", message=message("no_words", language), reply_language=language)
-    foreign = Counter(script_of(character) for character in letters if script_of(character) not in SUPPORTED_SCRIPTS)
-    if sum(foreign.values()) * 2 > len(letters):
-        script = foreign.most_common(1)[0][0]
-        readable = _SCRIPT_NAMES.get(script, script.title())
+    if not any(character.isalpha() for character in text):
         return CheckedQuestion(
-            text=text,
-            ok=False,
-            problem="unsupported_language",
-            message=message("unsupported_language", found=readable),
+            text=text, ok=False, problem="no_words", message=message("no_words", language), reply_language=language
         )
-    foreign = foreign_language(text)
-    if foreign:
-        return CheckedQuestion(
-            text=text,
-            ok=False,
-            problem="unsupported_language",
-            message=message("unsupported_language", found=foreign),
-        )
+    script = foreign_script(text)
+    foreign = "" if script else foreign_language(text)
+    if script or foreign:
+        reply = message("unsupported_script", found=script) if script else message("unsupported_language", found=foreign)
+        return CheckedQuestion(text=text, ok=False, problem="unsupported_language", message=reply)
     return CheckedQuestion(text=text, ok=True, notice=notice, reply_language=language)
+
+
+def foreign_script(text: str) -> str:
+    """The name of the unsupported script most letters of ``text`` are in, else ""."""
+    letters = [character for character in text if character.isalpha()]
+    foreign = Counter(script for script in map(script_of, letters) if script not in SUPPORTED_SCRIPTS)
+    if sum(foreign.values()) * 2 <= len(letters):
+        return ""
+    script = foreign.most_common(1)[0][0]
+    return _SCRIPT_NAMES.get(script, script.title())
 
 
 def prepare_language_detector() -> None:

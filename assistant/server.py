@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from index.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    import gradio as gr
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +55,7 @@ def serve(
     share: bool = False,
     settings: Settings | None = None,
     block: bool = True,
-):
+) -> gr.Blocks:
     """Launch the chat on ``host:port`` (loopback by default) and print its URL.
 
     ``auth`` is ``user:password`` for HTTP basic auth. ``block=False`` returns the
@@ -75,7 +81,10 @@ def serve(
         server_port=port,
         auth=credentials,
         share=share,
-        allowed_paths=[],  # serve no files from disk beyond Gradio's own assets
+        # The app shows no files. Gradio falls back to $GRADIO_ALLOWED_PATHS when allowed_paths
+        # is empty, so block the whole file system for file requests instead.
+        allowed_paths=[],
+        blocked_paths=[str(Path(os.sep).resolve())],
         max_file_size=0,  # the app takes no uploads: refuse any
         enable_monitoring=False,
         run_history=False,  # questions are not kept in the browser's storage

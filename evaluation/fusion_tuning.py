@@ -52,6 +52,7 @@ def fusion_grid(ks: Sequence[int] = RRF_KS) -> list[FusionConfig]:
         FusionConfig(rule="exact", tie_break_weight=0.0),
         FusionConfig(rule="exact", tie_break_weight=0.1),
         FusionConfig(rule="exact", tie_break_weight=0.3),
+        FusionConfig(rule="exact", tie_break_weight=0.5),
         FusionConfig(rule="balanced"),
     ]
     return [FusionConfig(**{**rule.as_dict(), "k": k}) for k in ks for rule in rules]

@@ -124,15 +124,16 @@ def load_encoder(spec: str, settings: Settings, batch_size: int = DEFAULT_BATCH_
     if colon and prefix in _REGISTRY:
         return _REGISTRY[prefix](rest)
 
+    folder = _local_folder(spec, settings)
+    key = str(folder.resolve()) if folder is not None else spec  # a name means different folders in different homes
     with _LOAD_LOCK:
-        if spec not in _LOADED:
-            _LOADED[spec] = _load_sentence_transformer(spec, settings)
-        model, model_id = _LOADED[spec]
+        if key not in _LOADED:
+            _LOADED[key] = _load_sentence_transformer(spec, folder)
+        model, model_id = _LOADED[key]
     return SentenceTransformerEncoder(model, model_id, batch_size=batch_size)
 
 
-def _load_sentence_transformer(spec: str, settings: Settings) -> tuple[Any, str]:
-    folder = _local_folder(spec, settings)
+def _load_sentence_transformer(spec: str, folder: Path | None) -> tuple[Any, str]:
     if folder is not None:
         return _load_from(str(folder), local_files_only=True), local_model_id(folder)
     offline = os.environ.get("HF_HUB_OFFLINE", "").strip().lower() not in {"", "0", "false", "no"}

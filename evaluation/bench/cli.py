@@ -29,17 +29,24 @@ def _sections(value: str | None, quick: bool = False) -> tuple[str, ...]:
 
 @clean_errors
 def bench_command(
-    quick: Annotated[bool, typer.Option("--quick", help="10k and 100k synthetic chunks, fewer questions (< 2 min).")] = False,
-    out: Annotated[Path | None, typer.Option("--out", help="Report folder (default: <assistant home>/reports).")] = None,
+    quick: Annotated[
+        bool, typer.Option("--quick", help="10k and 100k synthetic chunks, fewer questions (< 2 min on an idle machine).")
+    ] = False,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Report folder (default: <assistant home>/reports).")
+    ] = None,
     only: Annotated[
         str | None,
         typer.Option("--only", help="Comma-separated sections: indexing, latency, memory, langchain, query_model, "
                      "compression (NTREX quality; not in --quick unless named), scale, reindex_scale."),
     ] = None,
     work_dir: Annotated[
-        Path | None, typer.Option("--work-dir", help="Keep scratch indexes here (default: a temporary folder, removed).")
+        Path | None,
+        typer.Option("--work-dir", help="Keep scratch indexes here (default: a temporary folder, removed)."),
     ] = None,
-    ntrex: Annotated[Path | None, typer.Option("--ntrex", help="NTREX-128 folder (default: ../shared/data/ntrex).")] = None,
+    ntrex: Annotated[
+        Path | None, typer.Option("--ntrex", help="NTREX-128 folder (default: ../shared/data/ntrex).")
+    ] = None,
     threads: Annotated[
         int | None, typer.Option("--threads", min=1, help="torch and FAISS threads for the run (default: theirs).")
     ] = None,

@@ -133,7 +133,8 @@ def measure_compression_quality(
             for task, names in QUALITY_TASKS.items():
                 retrieved = run_queries(searcher, queries[task], fetch_k=RELEASE_FETCH_K, depth=DEPTH, progress=False)
                 scores = per_query_scores(qrels_of(queries[task]), retrieved.run, list(names))
-                metrics.update({f"{task} {name}": round(float(np.mean(list(values.values()))), 4) for name, values in scores.items()})
+                for name, values in scores.items():
+                    metrics[f"{task} {name}"] = round(float(np.mean(list(values.values()))), 4)
                 ranked.update({query: list(entry) for query, entry in retrieved.run.items()})
             baseline = baseline or ranked
             result.results.append(

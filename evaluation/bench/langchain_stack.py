@@ -134,7 +134,8 @@ def measure_langchain(
     for number in range(rounds):
         if not project_index:
             settings = fresh_settings(work_dir, f"langchain-project-{number}")
-            result.project_build_seconds.append(build_index(settings, encoder, releases, progress=False, rebuild=True).seconds)
+            report = build_index(settings, encoder, releases, progress=False, rebuild=True)
+            result.project_build_seconds.append(report.seconds)
             index_dir = settings.index_dir
         folder = work_dir / f"langchain-store-{number}"
         shutil.rmtree(folder, ignore_errors=True)

@@ -155,7 +155,9 @@ class BatchSizeResult:
     min_cosine: float
 
 
-def measure_document_batch_sizes(encoder: Encoder, texts: Sequence[str], sizes: Sequence[int] = (8, 16, 32)) -> list[BatchSizeResult]:
+def measure_document_batch_sizes(
+    encoder: Encoder, texts: Sequence[str], sizes: Sequence[int] = (8, 16, 32)
+) -> list[BatchSizeResult]:
     """Passage encoding throughput of the same model at several batch sizes (vectors compared to the first)."""
     from index.encoder import SentenceTransformerEncoder
 
@@ -169,5 +171,6 @@ def measure_document_batch_sizes(encoder: Encoder, texts: Sequence[str], sizes: 
         vectors = variant.encode(list(texts), DOCUMENT_PROMPT)
         seconds = time.perf_counter() - started
         reference = vectors if reference is None else reference
-        results.append(BatchSizeResult(size, round(seconds, 3), round(len(texts) / seconds, 3), round(min_cosine(reference, vectors), 6)))
+        cosine = round(min_cosine(reference, vectors), 6)
+        results.append(BatchSizeResult(size, round(seconds, 3), round(len(texts) / seconds, 3), cosine))
     return results

@@ -28,7 +28,8 @@ def write_report(results: dict, out_dir: Path) -> ReportFiles:
     try:
         markdown = render_markdown(results)
     except Exception as error:  # a rendering bug must not hide the measurements
-        markdown = f"# Bench report\n\nThe Markdown could not be rendered ({type(error).__name__}: {error}); see {json_path.name}.\n"
+        reason = f"{type(error).__name__}: {error}"
+        markdown = f"# Bench report\n\nThe Markdown could not be rendered ({reason}); see {json_path.name}.\n"
     write_text_atomic(markdown_path, markdown)
     return ReportFiles(json_path, markdown_path)
 
@@ -96,8 +97,8 @@ def headline_rows(results: dict) -> list[tuple[str, str]]:
         first = latency["passes"][0]["summary"]
         rows.append((
             f"Answer latency p50 / p95 / p99 ({latency['mode']}, first ask)",
-            f"{_fmt_ms(first['total'])}; encode {first['encode']['p50_ms']:.0f}, search {first['search']['p50_ms']:.1f}, "
-            f"compose {first['compose']['p50_ms']:.0f} ms (p50)",
+            f"{_fmt_ms(first['total'])}; encode {first['encode']['p50_ms']:.0f}, "
+            f"search {first['search']['p50_ms']:.1f}, compose {first['compose']['p50_ms']:.0f} ms (p50)",
         ))
         for item in latency["passes"][1:]:
             rows.append((f"Answer latency p50 / p95 / p99, {item['name']}", _fmt_ms(item["summary"]["total"])))
@@ -126,8 +127,9 @@ def headline_rows(results: dict) -> list[tuple[str, str]]:
                 changes = ", ".join(
                     f"{name} {item['metrics'][name] - base['metrics'][name]:+.3f}" for name in base["metrics"]
                 )
+                share = item["mib_per_million"] / base["mib_per_million"]
                 rows.append((
-                    f"{item['name']} vs fp32 × 768 on NTREX (memory {item['mib_per_million'] / base['mib_per_million']:.2f}×)",
+                    f"{item['name']} vs fp32 × 768 on NTREX (memory {share:.2f}×)",
                     f"{changes}; same top-1 {item['same_top1_share']:.0%}",
                 ))
     memory = sections.get("memory")
@@ -139,7 +141,8 @@ def headline_rows(results: dict) -> list[tuple[str, str]]:
         rows.append((f"Peak RSS serving {n:,} chunks (index only, no model)", f"{serving['peak_rss_mib']:,.0f} MiB"))
         if _ok(memory):
             model = memory["encoder_rss_mib"] - memory["baseline_rss_mib"]
-            rows.append((f"Estimated peak serving {n:,} chunks with the model", f"{serving['peak_rss_mib'] + model:,.0f} MiB"))
+            estimate = f"{serving['peak_rss_mib'] + model:,.0f} MiB"
+            rows.append((f"Estimated peak serving {n:,} chunks with the model", estimate))
     return rows
 
 
@@ -169,7 +172,8 @@ def readme_table(results: dict) -> str:
     date = results["started"][:10]
     title = (
         f"Bench {date} ({'quick' if results.get('quick') else 'full'}; {machine.get('cpus')} shared CPU cores, "
-        f"load {machine.get('load_average_start')}→{machine.get('load_average_end')}; model {machine.get('model_id')})"
+        f"load {machine.get('load_average_start')}→{machine.get('load_average_end')}; "
+        f"model {machine.get('model_id')})"
     )
     return f"**{title}**\n\n" + table(("figure", "value"), headline_rows(results))
 
@@ -227,7 +231,8 @@ def _machine(results: dict) -> str:
         f"{'Quick' if results.get('quick') else 'Full'} run. {machine.get('cpus')} CPUs (shared with other work: "
         f"1-min load {machine.get('load_average_start')} at start, {machine.get('load_average_end')} at end), "
         f"torch threads {machine.get('torch_threads')}, FAISS threads {machine.get('faiss_threads')}, "
-        f"Python {machine.get('python')}. Model {machine.get('model_id')} (loaded in {machine.get('model_load_seconds')} s). "
+        f"Python {machine.get('python')}. Model {machine.get('model_id')} "
+        f"(loaded in {machine.get('model_load_seconds')} s). "
         f"{packages}."
     )
 
@@ -256,7 +261,9 @@ def _indexing(indexing: Any, reindex_scale: Any) -> str:
     else:
         lines.append(_error("indexing", indexing))
     lines.append("")
-    lines.append("Re-index after one release changes (a paragraph appended; unchanged chunk texts come from the embedding cache):")
+    lines.append(
+        "Re-index after one release changes (a paragraph appended; unchanged chunk texts come from the embedding cache):"
+    )
     lines.append("")
     rows = []
     if _ok(indexing) and indexing.get("reindex"):
@@ -264,7 +271,8 @@ def _indexing(indexing: Any, reindex_scale: Any) -> str:
     if _ok(reindex_scale):
         rows += [_reindex_row("copies of the seeds, random vectors", item) for item in reindex_scale]
     lines.append(table(
-        ("corpus", "releases", "chunks", "release chunks", "re-embedded", "cache hits", "re-index s", "full build s"), rows
+        ("corpus", "releases", "chunks", "release chunks", "re-embedded", "cache hits", "re-index s", "full build s"),
+        rows,
     ))
     return "\n".join(lines)
 
@@ -280,12 +288,17 @@ def _latency(latency: Any) -> str:
     rows = []
     for item in latency["passes"]:
         for part, summary in item["summary"].items():
-            rows.append((item["name"], part, summary["p50_ms"], summary["p95_ms"], summary["p99_ms"], summary["mean_ms"]))
+            rows.append(
+                (item["name"], part, summary["p50_ms"], summary["p95_ms"], summary["p99_ms"], summary["mean_ms"])
+            )
     statuses = "; ".join(f"{p['name']}: {p['statuses']} (load {p['load_average']})" for p in latency["passes"])
     return (
-        f"Mode {latency['mode']}, {latency['index_chunks']} chunks, {latency['passes'][0]['questions']} golden questions. "
+        f"Mode {latency['mode']}, {latency['index_chunks']} chunks, "
+        f"{latency['passes'][0]['questions']} golden questions. "
         "encode = question → vector (model); search = FAISS + BM25 + SQLite without that encode; compose = the rest "
-        "(relevance, quotes, highlighting, other versions), of which highlight_encode is model time on passage sentences.\n\n"
+        "(relevance, quotes, highlighting, other versions), of which highlight_encode is model time on passage "
+        "sentences. Passes: first ask (cold caches), new wording (same questions lower-cased: the question goes "
+        "through the model, quoted sentences are cached), repeated question (query LRU).\n\n"
         + table(("pass", "part", "p50 ms", "p95 ms", "p99 ms", "mean ms"), rows)
         + f"\n\nAnswer statuses: {statuses}."
     )
@@ -312,7 +325,8 @@ def _scale(scale: Any, rule: Any) -> str:
                 size["n"], variant["dataset"], variant["kind"],
                 f"{variant['knob']}={variant['chosen']}" if variant["knob"] else "",
                 variant["build_seconds"], variant["retained_mib"], variant["disk_mib"],
-                chosen["latency"]["p50_ms"], chosen["latency"]["p95_ms"], chosen["latency"]["p99_ms"], chosen["recall_at_10"],
+                chosen["latency"]["p50_ms"], chosen["latency"]["p95_ms"], chosen["latency"]["p99_ms"],
+                chosen["recall_at_10"],
                 variant["filtered_recall_at_10"], _ms(variant.get("filtered_latency")),
                 "yes" if variant["supports_removal"] else "no",
             ))
@@ -350,7 +364,7 @@ def _scale(scale: Any, rule: Any) -> str:
         lines += ["", f"Proposed rule: exact `IndexFlatIP` up to {rule['exact_limit']:,} chunks, IVF above "
                   "(nlist ≈ √n, nprobe ≈ 3 % of nlist):", ""]
         lines.append(table(("chunks", "index", "nlist", "nprobe"),
-                           [(int(n), plan["kind"], plan["nlist"], plan["nprobe"]) for n, plan in rule["plans"].items()]))
+                           [(int(n), p["kind"], p["nlist"], p["nprobe"]) for n, p in rule["plans"].items()]))
     hnsw = _hnsw_extrapolation(scale)
     if hnsw:
         lines += ["", hnsw]
@@ -384,7 +398,8 @@ def _memory(memory: Any, compression: Any, sections: dict) -> str:
         lines.append(table(
             ("process", "baseline MiB", "after model MiB", "after index MiB", "peak MiB", "open s", "answer p50 ms"),
             [("serving the seed corpus (real model)", memory["baseline_rss_mib"], memory["encoder_rss_mib"],
-              memory["open_rss_mib"], memory["peak_rss_mib"], memory["open_seconds"], _ms(memory.get("answer_latency")))],
+              memory["open_rss_mib"], memory["peak_rss_mib"], memory["open_seconds"],
+              _ms(memory.get("answer_latency")))],
         ))
     else:
         lines.append(_error("memory", memory))
@@ -405,7 +420,8 @@ def _memory(memory: Any, compression: Any, sections: dict) -> str:
              item["same_top1_share"], item["same_top10_set_share"])
             for item in compression["results"]
         ]
-        lines.append(f"{compression['data']}; queries {compression['queries']}. {' '.join(compression.get('notes', []))}")
+        notes = " ".join(compression.get("notes", []))
+        lines.append(f"{compression['data']}; queries {compression['queries']}. {notes}")
         lines.append("")
         lines.append(table(("storage", "MiB / 1M", *names, "same top-1", "same top-10 set"), rows))
     else:
@@ -419,8 +435,10 @@ def _langchain(langchain: Any) -> str:
     rows = [
         ("index build s", ", ".join(f"{s:.2f}" for s in langchain["project_build_seconds"]),
          ", ".join(f"{s:.2f}" for s in langchain["langchain_build_seconds"]), langchain["build_ratio"]),
-        ("query p50 ms (dense)", _ms(langchain["project_dense"]), _ms(langchain["langchain_query"]), langchain["query_ratio"]),
-        ("query p95 ms (dense)", _ms(langchain["project_dense"], "p95_ms"), _ms(langchain["langchain_query"], "p95_ms"), None),
+        ("query p50 ms (dense)", _ms(langchain["project_dense"]), _ms(langchain["langchain_query"]),
+         langchain["query_ratio"]),
+        ("query p95 ms (dense)", _ms(langchain["project_dense"], "p95_ms"), _ms(langchain["langchain_query"], "p95_ms"),
+         None),
         ("query p50 ms (project hybrid)", _ms(langchain["project_hybrid"]), None, None),
     ]
     notes = " ".join(langchain.get("notes", []))
@@ -439,7 +457,8 @@ def _query_model(query_model: Any) -> str:
         return _error("query model", query_model)
     query = query_model["query"]
     rows = [
-        (c["name"], c["baseline"]["p50_ms"], c["candidate"]["p50_ms"], c["speedup"], c["min_cosine"], "yes" if c["kept"] else "no")
+        (c["name"], c["baseline"]["p50_ms"], c["candidate"]["p50_ms"], c["speedup"], c["min_cosine"],
+         "yes" if c["kept"] else "no")
         for c in query["candidates"]
     ]
     lines = [

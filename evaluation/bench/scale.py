@@ -186,7 +186,8 @@ def _variant(
         result.settings.append(SettingResult(value, round(recall, 4), latency))
     result.chosen = _pick(result.settings)
     params = ann.search_parameters(kind, result.chosen, allowed)
-    result.filtered_recall_at_10 = round(ann.recall_at_k(ann.search_ids(index, queries, K, params), filtered_truth, K), 4)
+    filtered = ann.search_ids(index, queries, K, params)
+    result.filtered_recall_at_10 = round(ann.recall_at_k(filtered, filtered_truth, K), 4)
     result.filtered_latency = ann.single_query_latency(index, timed_queries, K, params)
     if kind == ann.HNSW and not result.supports_removal:
         result.notes.append("remove_ids is not supported: every changed release would force a full rebuild")
@@ -195,7 +196,9 @@ def _variant(
     return result
 
 
-def _metadata(folder: Path, seeds: Sequence[tuple[Release, Sequence[Chunk]]], n: int, rng: np.random.Generator) -> tuple[MetadataResult, np.ndarray]:
+def _metadata(
+    folder: Path, seeds: Sequence[tuple[Release, Sequence[Chunk]]], n: int, rng: np.random.Generator
+) -> tuple[MetadataResult, np.ndarray]:
     """Write the chunk database; time the per-answer row fetch and the language filter."""
     started = time.perf_counter()
     releases, _ = write_chunk_database(folder / CHUNKS_FILE, seeds, np.arange(n, dtype=np.int64))

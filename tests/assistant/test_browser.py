@@ -190,3 +190,11 @@ def test_gradio_client_gets_the_answer_the_python_function_gives(chat_server, re
     assert [q["score"] for q in remote["quotes"]] == pytest.approx([q["score"] for q in expected["quotes"]], abs=1e-4)
     assert remote["sources"] == expected["sources"]
     assert [v["release_id"] for v in remote["other_versions"]] == [v["release_id"] for v in expected["other_versions"]]
+
+    # Only the Macedonian release quoted: the Bosnian version of the same meeting is linked.
+    macedonian_only = client.predict(question=MACEDONIAN_QUESTION, languages=["mk"], api_name="/ask")
+    assert {quote["release_id"] for quote in macedonian_only["quotes"]} == {"001_2921fb23076379c6"}
+    versions = {version["release_id"]: version for version in macedonian_only["other_versions"]}
+    assert "000_83b26767b1992471" in versions
+    assert versions["000_83b26767b1992471"]["language"] == "Bosnian"
+    assert "002_5af351b228acd468" not in versions  # another meeting in Budva, not the same story

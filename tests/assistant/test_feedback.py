@@ -1,8 +1,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import json
 import multiprocessing
+import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -69,3 +72,30 @@ def test_concurrent_writers_from_several_processes_produce_only_whole_lines(tmp_
     assert len(lines) == 160
     questions = {json.loads(line)["question"].split(" ž")[0].strip() for line in lines}
     assert questions == {f"writer {w} question {n}" for w in range(4) for n in range(40)}
+
+
+def test_a_write_failing_half_way_is_cut_back_off_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    path = tmp_path / "feedback.jsonl"
+    append_feedback(path, _record("first"))
+    before = path.read_bytes()
+    real_write = os.write
+
+    def half_then_disk_full(descriptor: int, data: bytes) -> int:
+        if len(data) > 100:
+            return real_write(descriptor, data[:50])
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr("assistant.feedback.os.write", half_then_disk_full)
+    with pytest.raises(OSError, match="No space"):
+        append_feedback(path, _record("second"))
+    assert path.read_bytes() == before
+
+
+def test_the_log_is_readable_by_its_owner_only(tmp_path: Path):
+    path = tmp_path / "feedback" / "feedback.jsonl"
+    append_feedback(path, _record("first"))
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    path.chmod(0o644)  # e.g. created by hand
+    append_feedback(path, _record("second"))
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600

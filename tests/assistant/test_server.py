@@ -68,3 +68,18 @@ def test_serve_builds_the_index_and_asks_for_credentials(tmp_path: Path, capsys)
         assert refused.status_code >= 400
     finally:
         demo.close()
+
+
+def test_no_file_is_served_even_when_the_environment_allows_paths(tmp_path: Path, monkeypatch):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("staff only", encoding="utf-8")
+    monkeypatch.setenv("GRADIO_ALLOWED_PATHS", str(tmp_path))
+    settings = Settings(home=tmp_path / "home", model="fake:64", corpus_dir=small_corpus(tmp_path))
+    port = free_port()
+    demo = serve(port=port, settings=settings, block=False)
+    try:
+        response = httpx.get(f"http://127.0.0.1:{port}/gradio_api/file={secret}")
+        assert response.status_code == 403 and "staff only" not in response.text
+        assert httpx.get(f"http://127.0.0.1:{port}/").status_code == 200  # the page itself still loads
+    finally:
+        demo.close()

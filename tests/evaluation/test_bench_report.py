@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from evaluation.bench import cli
 from evaluation.bench.footprint import COMPRESSIONS, Compression, compressed_index, truncate
 from evaluation.bench.indexing import IndexingResult, ReindexResult
+from evaluation.bench.latency import PARTS
 from evaluation.bench.report import headline_rows, readme_table, render_markdown, write_report
 from evaluation.bench.run import SECTIONS, to_plain
 from evaluation.bench.stats import LatencySummary
@@ -45,7 +46,7 @@ def results() -> dict:
                 "index_chunks": 30,
                 "passes": [
                     {"name": "first ask", "questions": 3, "statuses": {"answered": 3}, "load_average": 1.0,
-                     "summary": {part: summary for part in ("total", "encode", "search", "compose", "highlight_encode")}},
+                     "summary": {part: summary for part in PARTS}},
                 ],
             },
             "scale": {"error": "RuntimeError: out of memory", "trace": ""},

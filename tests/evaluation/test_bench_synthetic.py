@@ -56,7 +56,9 @@ def test_cluster_count_grows_with_size_within_bounds() -> None:
     assert cluster_count(10_000_000) == MAX_CLUSTERS
 
 
-def test_chunk_database_holds_one_row_per_id_quoting_its_release(tmp_path: Path, shipped_releases: list[Release]) -> None:
+def test_chunk_database_holds_one_row_per_id_quoting_its_release(
+    tmp_path: Path, shipped_releases: list[Release]
+) -> None:
     seeds = [(release, chunk_release(release)) for release in shipped_releases]
     ids = np.arange(1000, 1100, dtype=np.int64)
     releases, chunks = write_chunk_database(tmp_path / "chunks.sqlite", seeds, ids)

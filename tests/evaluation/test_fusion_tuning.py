@@ -25,7 +25,7 @@ from index.fusion import DEFAULT_FUSION, FusionConfig
 
 def test_the_grid_crosses_both_rrf_ks_with_every_rule_variant() -> None:
     grid = fusion_grid()
-    assert len(grid) == 16 and len({config.name for config in grid}) == 16
+    assert len(grid) == 18 and len({config.name for config in grid}) == 18
     assert {config.k for config in grid} == {20, 60}
     assert {config.rule for config in grid} == {"length", "language", "exact", "balanced"}
     assert REFERENCE in grid  # the rule before tuning is measured too
@@ -72,7 +72,7 @@ def test_tuning_runs_on_the_dev_fold_and_reports_every_setting(
     eval_settings, cached_fake, ntrex_dir: Path, tmp_path: Path
 ) -> None:
     result = tune_fusion(eval_settings, cached_fake, ntrex_dir, 1, tmp_path / "out", progress=False)
-    assert len(result.rows) == 18  # dense, lexical, 16 hybrid settings
+    assert len(result.rows) == 20  # dense, lexical, 18 hybrid settings
     for grid_row in result.rows:
         assert set(grid_row.results) == {"headline", "passage", "mixed"}
         assert all(item.config.data["fold"] == "dev" for item in grid_row.results.values())
