@@ -33,6 +33,7 @@ browser:
 	@bash scripts/ensure-chromium.sh
 
 bench: model
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock torch==2.13.0 -r requirements-bench.lock
 	$(BIN)/assistant bench --quick
 
 eval-golden: model

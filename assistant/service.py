@@ -33,7 +33,7 @@ from assistant.related import RelatedReleases, ReleaseInfo
 from index import chunk_db
 from index.embedding_cache import EmbeddingCache
 from index.encoder import QUERY_PROMPT, Encoder
-from index.search import Filters, Hit, Searcher
+from index.search import DEFAULT_MODE, Filters, Hit, Searcher
 from index.store import OpenIndex, open_index, read_current
 
 log = logging.getLogger(__name__)
@@ -168,7 +168,7 @@ class Assistant:
         index_dir: Path,
         encoder: Encoder,
         *,
-        mode: str = "hybrid",
+        mode: str = DEFAULT_MODE,
         threshold: float = NO_ANSWER_THRESHOLD,
         sentence_store: EmbeddingCache | None = None,
     ) -> None:

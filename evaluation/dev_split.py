@@ -122,7 +122,8 @@ def evaluate_fold_task(
     searcher = Searcher(setup.index, encoder, mode, fusion_config=fusion_config)
     fetch_k = PASSAGE_FETCH_K if task == "passage" else RELEASE_FETCH_K
     started = time.perf_counter()
-    retrieved = run_queries(searcher, queries, fetch_k=fetch_k, depth=DEPTH, description=f"{task} ({label or mode})", progress=progress)
+    description = f"{task} ({label or mode})"
+    retrieved = run_queries(searcher, queries, fetch_k=fetch_k, depth=DEPTH, description=description, progress=progress)
     seconds = time.perf_counter() - started
     metrics = TASK_METRICS[task]
     qrels = qrels_of(queries)

@@ -322,7 +322,9 @@ def tune_command(
 @app.command("report")
 def report_command(
     fold: Annotated[str, typer.Option("--fold", help="dev or test.")] = "test",
-    fusion: Annotated[str | None, typer.Option("--fusion", help="A grid setting's name (default: DEFAULT_FUSION).")] = None,
+    fusion: Annotated[
+        str | None, typer.Option("--fusion", help="A grid setting's name (default: DEFAULT_FUSION).")
+    ] = None,
     data: DataOption = None,
     limit: LimitOption = None,
     out: OutOption = None,

@@ -36,7 +36,9 @@ class _HitLike(Protocol):
 HitT = TypeVar("HitT", bound=_HitLike)
 
 
-def rerank_hits(reranker: Reranker, question: str, hits: Sequence[HitT], depth: int = DEFAULT_RERANK_DEPTH) -> list[HitT]:
+def rerank_hits(
+    reranker: Reranker, question: str, hits: Sequence[HitT], depth: int = DEFAULT_RERANK_DEPTH
+) -> list[HitT]:
     """The first ``depth`` hits reordered by the reranker's scores (which become their ``score``),
     then the rest unchanged; ranks renumbered from 1. Equal scores keep the first-stage order."""
     if depth < 1:

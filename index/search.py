@@ -186,7 +186,7 @@ class Searcher:
                 exact = [chunk for chunk, _ in _lexical_ranking(index, " ".join(terms), depth, allowed)]
         languages = _language_keys(index, lexical) if config.uses_languages else {}
         asked_in = fusion.question_language(question) if config.rule == "language" else None
-        legs = fusion.HybridLegs(dense=dense, lexical=lexical, exact=exact, languages=languages, question_language=asked_in)
+        legs = fusion.HybridLegs(dense, lexical, exact, languages, question_language=asked_in)
         return fusion.fuse_hybrid(config, question, legs)[:k]
 
 

@@ -18,6 +18,7 @@ import numpy as np
 
 from evaluation.bench.stats import LatencySummary, load_average
 from index.encoder import DOCUMENT_PROMPT, QUERY_PROMPT, Encoder
+from index.search import DEFAULT_MODE
 
 PARTS = ("total", "encode", "search", "compose", "highlight_encode")
 
@@ -124,7 +125,7 @@ class _TimedAsk:
         )
 
 
-def measure_latency(index_dir: Path, encoder: Encoder, questions: Sequence[str], mode: str = "hybrid") -> LatencyResult:
+def measure_latency(index_dir: Path, encoder: Encoder, questions: Sequence[str], mode: str = DEFAULT_MODE) -> LatencyResult:
     """Ask every question twice through a fresh Assistant: first asks (cold caches), then repeats."""
     from assistant.service import Assistant
 

@@ -77,14 +77,17 @@ def test_a_test_slice_is_indexed_and_scored_with_its_fusion_recorded(
     try:
         assert setup.settings.index_name == "ntrex-test-1"
         assert [a.ordinal for a in setup.articles] == [41]
-        assert {item.release.id for item in setup.releases} == {f"ntrex-{setup.articles[0].doc_id}-{tag}" for tag in
-                                                                 ("en", "bs", "hr", "sr-Latn", "sr-Cyrl", "mk")}
+        doc_id = setup.articles[0].doc_id
+        tags = ("en", "bs", "hr", "sr-Latn", "sr-Cyrl", "mk")
+        assert {item.release.id for item in setup.releases} == {f"ntrex-{doc_id}-{tag}" for tag in tags}
         queries = task_queries(setup, "headline")
         config = FusionConfig(k=20, rule="exact")
         hybrid = evaluate_fold_task(
             setup, cached_fake, "test", "headline", "hybrid", queries, tmp_path / "runs", config, "hybrid-x", False
         )
-        dense = evaluate_fold_task(setup, cached_fake, "test", "headline", "dense", queries, tmp_path / "runs", progress=False)
+        dense = evaluate_fold_task(
+            setup, cached_fake, "test", "headline", "dense", queries, tmp_path / "runs", progress=False
+        )
     finally:
         setup.index.close()
     assert hybrid.n == dense.n == 30  # one article, 30 ordered language pairs

@@ -119,7 +119,11 @@ def test_item_weights_scale_single_ids_of_one_ranking() -> None:
 
 @pytest.mark.parametrize(
     ("item_weights", "message"),
-    [([None], "1 item weight maps for 2 rankings"), ([None, {1: -1.0}], "non-negative"), ([{1: math.inf}, None], "finite")],
+    [
+        ([None], "1 item weight maps for 2 rankings"),
+        ([None, {1: -1.0}], "non-negative"),
+        ([{1: math.inf}, None], "finite"),
+    ],
 )
 def test_bad_item_weights_are_refused(item_weights, message: str) -> None:
     with pytest.raises(ValueError, match=message):
@@ -191,7 +195,8 @@ def test_language_rule_lowers_lexical_votes_for_other_language_candidates() -> N
     fused = dict(fuse_hybrid(config, "Budva", legs))
     # 3 is Macedonian: half its lexical vote; 5 differs only in script, which counts only with match_script.
     assert fused == pytest.approx({1: 1 / 61, 2: 1 / 62, 3: 1 / 63 + 0.5 / 61, 4: 1 / 62, 5: 1 / 63})
-    by_script = dict(fuse_hybrid(FusionConfig(rule="language", other_language_factor=0.5, match_script=True), "Budva", legs))
+    by_script_config = FusionConfig(rule="language", other_language_factor=0.5, match_script=True)
+    by_script = dict(fuse_hybrid(by_script_config, "Budva", legs))
     assert by_script[5] == pytest.approx(0.5 / 63)
     # An unknown question language lowers nothing.
     unknown = HybridLegs(dense=legs.dense, lexical=legs.lexical, languages=legs.languages)

@@ -25,7 +25,9 @@ def ranks(index: OpenIndex, encoder: HashingEncoder, mode: str, question: str) -
     return {hit.chunk_id: hit.rank for hit in Searcher(index, encoder, mode).search(question, k=LEG_CANDIDATES)}
 
 
-def rrf(ranking: dict[int, int], k: int, weight: float = 1.0, factors: dict[int, float] | None = None) -> dict[int, float]:
+def rrf(
+    ranking: dict[int, int], k: int, weight: float = 1.0, factors: dict[int, float] | None = None
+) -> dict[int, float]:
     return {chunk: weight * (factors or {}).get(chunk, 1.0) / (k + rank) for chunk, rank in ranking.items()}
 
 
@@ -64,12 +66,16 @@ def test_exact_rule_adds_a_leg_for_the_rare_terms_only(index: OpenIndex, fake_en
     assert scores_of(hits) == pytest.approx(total(rrf(dense, 60), rrf(lexical, 60, 0.1)), abs=1e-12)
 
 
-def test_language_rule_lowers_lexical_votes_for_the_other_script(index: OpenIndex, fake_encoder: HashingEncoder) -> None:
+def test_language_rule_lowers_lexical_votes_for_the_other_script(
+    index: OpenIndex, fake_encoder: HashingEncoder
+) -> None:
     question = "Sastanak šefova granične policije održan je u Budvi"  # Latin Bosnian/Croatian/Serbian
     config = FusionConfig(k=20, rule="language", other_language_factor=0.25, match_script=True)
     dense, lexical = ranks(index, fake_encoder, "dense", question), ranks(index, fake_encoder, "lexical", question)
     lexical_hits = Searcher(index, fake_encoder, "lexical").search(question, k=LEG_CANDIDATES)
-    factors = {hit.chunk_id: 1.0 if (family_of(hit.language), hit.script) == ("sh", "Latn") else 0.25 for hit in lexical_hits}
+    factors = {
+        hit.chunk_id: 1.0 if (family_of(hit.language), hit.script) == ("sh", "Latn") else 0.25 for hit in lexical_hits
+    }
     by_release = {hit.release_id: factors[hit.chunk_id] for hit in lexical_hits}
     assert by_release["sr-cyrl"] == 0.25 and by_release["sr-latn"] == by_release["bs-border"] == 1.0
     weight = lexical_weight(question)
@@ -77,7 +83,9 @@ def test_language_rule_lowers_lexical_votes_for_the_other_script(index: OpenInde
     assert scores_of(hits) == pytest.approx(total(rrf(dense, 20), rrf(lexical, 20, weight, factors)), abs=1e-12)
 
 
-def test_balanced_rule_counts_lexical_ranks_within_each_language(index: OpenIndex, fake_encoder: HashingEncoder) -> None:
+def test_balanced_rule_counts_lexical_ranks_within_each_language(
+    index: OpenIndex, fake_encoder: HashingEncoder
+) -> None:
     question = "European Union police equipment"
     lexical_hits = Searcher(index, fake_encoder, "lexical").search(question, k=LEG_CANDIDATES)
     languages = {(family_of(hit.language), hit.script) for hit in lexical_hits}

@@ -149,7 +149,9 @@ def karic_release():
 def searchers(settings: Settings, fake_encoder: HashingEncoder) -> dict[str, Searcher]:
     build_index(settings, fake_encoder, [*small_corpus(), karic_release()], progress=False)
     index = open_index(settings.index_dir)
-    return {mode: Searcher(index, fake_encoder, mode) for mode in ("dense", "lexical", "hybrid")}
+    # The plain weighted RRF (length rule, k=60), so its arithmetic can be written out below.
+    plain = fusion.FusionConfig()
+    return {mode: Searcher(index, fake_encoder, mode, fusion_config=plain) for mode in ("dense", "lexical", "hybrid")}
 
 
 def ranks(hits: list[Hit]) -> dict[int, int]:
@@ -240,7 +242,7 @@ def test_hybrid_mode_filters_both_legs(searchers: dict[str, Searcher]) -> None:
 
 def test_the_default_mode_is_the_settings_default(settings: Settings, fake_encoder: HashingEncoder) -> None:
     build_index(settings, fake_encoder, small_corpus(), progress=False)
-    assert Searcher(open_index(settings.index_dir), fake_encoder).mode == settings.retrieval_mode == "hybrid"
+    assert Searcher(open_index(settings.index_dir), fake_encoder).mode == settings.retrieval_mode == "dense"
 
 
 def test_lexical_and_hybrid_modes_need_the_lexical_leg(settings: Settings, fake_encoder: HashingEncoder) -> None:

@@ -241,11 +241,15 @@ def test_release_ids_cannot_walk_out_of_the_index(indexed: IndexedHome, tmp_path
 PIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*(\[[A-Za-z0-9,._-]+\])?==[A-Za-z0-9.+!_-]+")
 
 
+LOCK_FILES = ("requirements.lock", "requirements-bench.lock")  # runtime + tests, and the optional bench extra
+
+
 def lock_pins() -> dict[str, str]:
     pins = {}
-    for line in (REPO_ROOT / "requirements.lock").read_text(encoding="utf-8").splitlines():
-        name, _, version = line.partition("==")
-        pins[normalise(name)] = version
+    for lock_file in LOCK_FILES:
+        for line in (REPO_ROOT / lock_file).read_text(encoding="utf-8").splitlines():
+            name, _, version = line.partition("==")
+            pins[normalise(name)] = version
     return pins
 
 
@@ -254,7 +258,9 @@ def normalise(name: str) -> str:
 
 
 def test_every_line_of_the_lock_file_is_an_exact_pin():
-    lines = (REPO_ROOT / "requirements.lock").read_text(encoding="utf-8").splitlines()
+    lines = [
+        line for lock_file in LOCK_FILES for line in (REPO_ROOT / lock_file).read_text(encoding="utf-8").splitlines()
+    ]
     assert lines
     unpinned = [line for line in lines if not PIN.fullmatch(line.strip())]
     assert unpinned == []
