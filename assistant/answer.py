@@ -9,7 +9,6 @@ the best hit is too weak the reply says plainly that nothing answers it.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import logging
 from collections.abc import Collection, Mapping, Sequence
@@ -23,6 +22,7 @@ from assistant.highlight import SentenceScorer, best_sentences
 from assistant.languages import language_name
 from assistant.messages import message
 from corpus.release import language_tag
+from index.search import Hit
 
 log = logging.getLogger(__name__)
 
@@ -34,23 +34,6 @@ RELATIVE_QUOTE_FLOOR = 0.8
 
 # invalid: the question or filters were refused; error: answering failed unexpectedly.
 STATUSES = ("answered", "no_answer", "invalid", "error")
-
-
-class HitLike(Protocol):
-    """The fields of ``index.search.Hit`` this module reads."""
-
-    chunk_id: int
-    score: float
-    rank: int
-    release_id: str
-    start: int
-    end: int
-    text: str
-    language: str
-    script: str
-    title: str
-    date: dt.date | None
-    source: str
 
 
 class ReleaseTexts(Protocol):
@@ -157,11 +140,11 @@ def source_reference(source: str, path: str = "") -> tuple[str, str]:
 
 
 def select_hits(
-    hits: Sequence[HitLike],
+    hits: Sequence[Hit],
     relevance: Mapping[int, float],
     max_quotes: int,
     threshold: float,
-) -> list[HitLike]:
+) -> list[Hit]:
     """Hits to quote, in retrieval order: relevant enough, close to the best, few per release, no overlaps.
 
     ``relevance`` maps chunk ids to the model's question–passage cosine; a hit is quoted
@@ -173,7 +156,7 @@ def select_hits(
     if best < threshold:
         return []
     floor = max(threshold, best * RELATIVE_QUOTE_FLOOR)
-    chosen: list[HitLike] = []
+    chosen: list[Hit] = []
     per_release: dict[str, int] = {}
     for hit in sorted(hits, key=lambda hit: hit.rank):
         if len(chosen) >= max_quotes:
@@ -189,15 +172,15 @@ def select_hits(
     return chosen
 
 
-def group_by_release(hits: Sequence[HitLike]) -> list[list[HitLike]]:
+def group_by_release(hits: Sequence[Hit]) -> list[list[Hit]]:
     """Hits grouped by release; groups in the order of their best-ranked hit, hits by position."""
-    groups: dict[str, list[HitLike]] = {}
+    groups: dict[str, list[Hit]] = {}
     for hit in sorted(hits, key=lambda hit: hit.rank):
         groups.setdefault(hit.release_id, []).append(hit)
     return [sorted(group, key=lambda hit: hit.start) for group in groups.values()]
 
 
-def verify_quote(hit: HitLike, releases: ReleaseTexts) -> bool:
+def verify_quote(hit: Hit, releases: ReleaseTexts) -> bool:
     """Whether the quote is exactly the stored release text at its offsets; logs mismatches."""
     text = releases.release_text(hit.release_id)
     if text is None:
@@ -217,7 +200,7 @@ def verify_quote(hit: HitLike, releases: ReleaseTexts) -> bool:
 
 def compose_answer(
     question: str,
-    hits: Sequence[HitLike],
+    hits: Sequence[Hit],
     *,
     releases: ReleaseTexts,
     scorer: SentenceScorer | None,
@@ -262,7 +245,7 @@ def compose_answer(
 
 
 def _quote(
-    hit: HitLike,
+    hit: Hit,
     relevance: float,
     releases: ReleaseTexts,
     scorer: SentenceScorer | None,
@@ -326,5 +309,5 @@ def _summary(quote_count: int, release_count: int) -> str:
     return f"{quote_count} {passages} from {release_count} {releases}, quoted verbatim."
 
 
-def _overlaps(first: HitLike, second: HitLike) -> bool:
+def _overlaps(first: Hit, second: Hit) -> bool:
     return first.release_id == second.release_id and first.start < second.end and second.start < first.end

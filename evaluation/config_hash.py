@@ -39,6 +39,13 @@ class RunConfig:
         return f"{self.task}-{self.mode}-{self.hash}"
 
 
+def fusion_setting(searcher: Any) -> dict[str, Any]:
+    """``{"fusion": …}`` for a hybrid searcher, so runs with different fusion settings get different hashes."""
+    if searcher.mode != "hybrid":
+        return {}
+    return {"fusion": searcher.fusion.as_dict()}
+
+
 def config_hash(config: Mapping[str, Any]) -> str:
     """First ``HASH_LENGTH`` hex digits of SHA-256 over the canonical JSON of ``config``."""
     canonical = json.dumps(_plain(config), sort_keys=True, ensure_ascii=False, separators=(",", ":"))

@@ -23,7 +23,7 @@ from typing import Any
 from tqdm.auto import tqdm
 
 from corpus.release import Release
-from evaluation.config_hash import RunConfig, config_hash
+from evaluation.config_hash import RunConfig, config_hash, fusion_setting
 from evaluation.golden_set import (
     GOLDEN_FILE,
     AnswerLocation,
@@ -129,7 +129,7 @@ def evaluate_golden_mode(
         mode=assistant.mode,
         k=SEARCH_K,
         chunking=chunking,
-        data=data_slice(questions_path, releases),
+        data={**data_slice(questions_path, releases), **fusion_setting(assistant.searcher)},
     )
     result = TaskResult(
         task="golden",

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from evaluation.config_hash import RunConfig, config_hash
+from evaluation.config_hash import RunConfig, config_hash, fusion_setting
 from evaluation.metrics import per_query_scores
 from evaluation.ntrex import LANGUAGE_TAGS, Article, load_articles
 from evaluation.ntrex_releases import NtrexRelease, ntrex_releases
@@ -149,7 +149,7 @@ def evaluate_task(
         mode=mode,
         k=DEPTH,
         chunking=setup.index.manifest.chunking,
-        data={**data_slice(setup), "fetch_k": fetch_k},
+        data={**data_slice(setup), "fetch_k": fetch_k, **fusion_setting(searcher)},
     )
     result = TaskResult(
         task=f"ntrex-{task}",

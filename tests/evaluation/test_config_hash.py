@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from evaluation.config_hash import HASH_LENGTH, RunConfig, config_hash
+from evaluation.config_hash import HASH_LENGTH, RunConfig, config_hash, fusion_setting
+from index.fusion import FusionConfig
 
 CONFIG = RunConfig(
     task="golden",
@@ -74,3 +75,23 @@ def test_run_name_is_file_safe() -> None:
 def test_non_plain_values_are_refused() -> None:
     with pytest.raises(TypeError, match="cannot be hashed"):
         config_hash({"path": Path("x")})
+
+
+class _SearcherStub:
+    def __init__(self, mode: str, fusion: FusionConfig) -> None:
+        self.mode = mode
+        self.fusion = fusion
+
+
+def test_hybrid_runs_with_different_fusion_settings_get_different_hashes() -> None:
+    def hybrid_hash(fusion: FusionConfig) -> str:
+        data = {"slice": "golden", **fusion_setting(_SearcherStub("hybrid", fusion))}
+        return RunConfig(task="golden", model_id="m", mode="hybrid", k=10, data=data).hash
+
+    assert hybrid_hash(FusionConfig(k=20, rule="exact")) != hybrid_hash(FusionConfig(k=60, rule="length"))
+    assert hybrid_hash(FusionConfig(k=20)) == hybrid_hash(FusionConfig(k=20))
+
+
+def test_the_fusion_setting_leaves_dense_and_lexical_hashes_alone() -> None:
+    for mode in ("dense", "lexical"):
+        assert fusion_setting(_SearcherStub(mode, FusionConfig(k=20))) == {}
