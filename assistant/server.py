@@ -72,7 +72,13 @@ def serve(
     encoder = load_encoder(settings.model, settings)
     ensure_index(settings, encoder)
     sentence_store = EmbeddingCache(settings.embedding_cache_path)
-    assistant = Assistant(settings.index_dir, encoder, mode=settings.retrieval_mode, sentence_store=sentence_store)
+    assistant = Assistant(
+        settings.index_dir,
+        encoder,
+        mode=settings.retrieval_mode,
+        sentence_store=sentence_store,
+        milvus_token=settings.store_location.token,
+    )
     prepare_language_detector()
     warmer = assistant.start_warmup()
     demo = build_app(assistant, settings.feedback_path)

@@ -138,14 +138,20 @@ class IndexReleases:
         ]
 
     def chunk_vectors(self) -> dict[str, np.ndarray]:
-        """Every release's chunk vectors (rows in chunk order), read from the FAISS index."""
+        """Every release's chunk vectors (rows in chunk order), read from the vector store."""
+        chunks = list(chunk_db.iter_chunks(self.index.db))
+        stored = self.index.vectors.vectors_of([chunk.id for chunk in chunks])
         grouped: dict[str, list[np.ndarray]] = {}
-        for chunk in chunk_db.iter_chunks(self.index.db):
-            grouped.setdefault(chunk.release_id, []).append(self.index.vectors.reconstruct(int(chunk.id)))
+        for chunk in chunks:
+            if chunk.id in stored:
+                grouped.setdefault(chunk.release_id, []).append(stored[chunk.id])
         return {release_id: np.stack(vectors) for release_id, vectors in grouped.items()}
 
     def chunk_vector(self, chunk_id: int) -> np.ndarray:
-        return self.index.vectors.reconstruct(int(chunk_id))
+        stored = self.index.vectors.vectors_of([int(chunk_id)])
+        if int(chunk_id) not in stored:
+            raise KeyError(f"chunk {chunk_id} has no vector in the index's vector store")
+        return stored[int(chunk_id)]
 
 
 @dataclass
@@ -171,8 +177,10 @@ class Assistant:
         mode: str = DEFAULT_MODE,
         threshold: float = NO_ANSWER_THRESHOLD,
         sentence_store: EmbeddingCache | None = None,
+        milvus_token: str = "",
     ) -> None:
         self.index_dir = index_dir
+        self.milvus_token = milvus_token
         self.encoder = encoder if isinstance(encoder, QueryCachingEncoder) else QueryCachingEncoder(encoder)
         self.threshold = threshold
         self.mode = _available_mode(mode)
@@ -342,7 +350,7 @@ class Assistant:
                 return
 
     def _load_generation(self) -> Generation:
-        index = open_index(self.index_dir, expected_model_id=self.encoder.model_id)
+        index = open_index(self.index_dir, expected_model_id=self.encoder.model_id, milvus_token=self.milvus_token)
         mode = self.mode
         if mode != "dense" and not index.has_lexical:
             log.warning("index generation %s has no lexical leg; using dense search", index.generation)

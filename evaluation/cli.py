@@ -61,6 +61,13 @@ OutOption = Annotated[
     Path | None, typer.Option("--out", help="Report folder (default: <assistant home>/reports).")
 ]
 QuietOption = Annotated[bool, typer.Option("--quiet", help="No progress bars.")]
+VectorStoreOption = Annotated[
+    str | None,
+    typer.Option(
+        "--vector-store",
+        help="Vector store for the evaluation index: faiss, a Milvus URI or a milvus-lite .db path (default: setting).",
+    ),
+]
 
 
 def default_ntrex_dir() -> Path:
@@ -85,6 +92,7 @@ def golden_command(
     ] = None,
     corpus: Annotated[Path | None, typer.Option("--corpus", help="Corpus folder (default: the shipped corpus).")] = None,
     quiet: QuietOption = False,
+    vector_store: VectorStoreOption = None,
     home: HomeOption = None,
     model: ModelOption = None,
 ) -> None:
@@ -94,7 +102,7 @@ def golden_command(
     from evaluation.golden_set import GOLDEN_FILE
 
     modes = parse_choices(mode, MODES, "mode")
-    settings = settings_from(home, model).with_overrides(corpus_dir=corpus)
+    settings = settings_from(home, model).with_overrides(corpus_dir=corpus, vector_store=vector_store)
     loaded = load_corpus(settings.corpus_dir)
     if not loaded.releases:
         raise RuntimeError(f"no usable release files in {settings.corpus_dir}")
@@ -122,6 +130,7 @@ def ntrex_command(
     mode: ModeOption = ",".join(MODES),
     out: OutOption = None,
     quiet: QuietOption = False,
+    vector_store: VectorStoreOption = None,
     home: HomeOption = None,
     model: ModelOption = None,
 ) -> None:
@@ -130,7 +139,7 @@ def ntrex_command(
 
     chosen_tasks = parse_choices(tasks, NTREX_TASKS, "task")
     modes = parse_choices(mode, MODES, "mode")
-    settings = settings_from(home, model)
+    settings = settings_from(home, model).with_overrides(vector_store=vector_store)
     evaluation = run_ntrex_evaluation(
         settings,
         _encoder(settings),

@@ -46,6 +46,19 @@ def fusion_setting(searcher: Any) -> dict[str, Any]:
     return {"fusion": searcher.fusion.as_dict()}
 
 
+def vector_store_setting(vectors: Any) -> dict[str, Any]:
+    """``{"vector_store": …}`` unless the store is exact FAISS, the default (left out so earlier hashes hold)."""
+    facts = vectors.describe()
+    if facts.get("backend") == "faiss" and facts.get("index_type") == "exact":
+        return {}
+    return {"vector_store": {"backend": facts.get("backend"), "index_type": facts.get("index_type")}}
+
+
+def backend_suffix(settings: Any) -> str:
+    """``""`` for FAISS, ``"-milvus"`` otherwise: evaluation indexes are kept apart per backend."""
+    return "-milvus" if settings.store_location.is_milvus else ""
+
+
 def config_hash(config: Mapping[str, Any]) -> str:
     """First ``HASH_LENGTH`` hex digits of SHA-256 over the canonical JSON of ``config``."""
     canonical = json.dumps(_plain(config), sort_keys=True, ensure_ascii=False, separators=(",", ":"))

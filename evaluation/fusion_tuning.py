@@ -149,7 +149,7 @@ def write_tuning_report(
     ordered = sorted(rows, key=lambda row: -row.objective)
     header = ["setting", "objective", *(f"{task} {metric_label(OBJECTIVE_METRICS[task])}" for task in TASKS)]
     header += ["mixed own-language share", "run config hashes"]
-    lines = [f"# Fusion tuning on the NTREX-128 dev fold", ""]
+    lines = ["# Fusion tuning on the NTREX-128 dev fold", ""]
     lines += [f"- **{key}**: {value}" for key, value in facts.items()]
     lines += [
         f"- **objective**: mean of {', '.join(f'{t} {metric_label(m)}' for t, m in OBJECTIVE_METRICS.items())}",

@@ -23,7 +23,7 @@ from typing import Any
 from tqdm.auto import tqdm
 
 from corpus.release import Release
-from evaluation.config_hash import RunConfig, config_hash, fusion_setting
+from evaluation.config_hash import RunConfig, backend_suffix, config_hash, fusion_setting, vector_store_setting
 from evaluation.golden_set import (
     GOLDEN_FILE,
     AnswerLocation,
@@ -53,7 +53,8 @@ class GoldenRun:
 
 
 def golden_index_settings(settings: Settings) -> Settings:
-    return settings.with_overrides(index_name=GOLDEN_INDEX_NAME)
+    """The evaluation's own index; one per vector-store backend, so switching does not rebuild."""
+    return settings.with_overrides(index_name=GOLDEN_INDEX_NAME + backend_suffix(settings))
 
 
 def build_golden_index(settings: Settings, encoder: Any, releases: Sequence[Release], progress: bool) -> BuildReport:
@@ -105,7 +106,7 @@ def evaluate_golden_mode(
     answerable = [question for question in questions if question.answerable]
     locations = {question.id: locate_answers(question, by_id) for question in answerable}
     index_dir = golden_index_settings(settings).index_dir
-    assistant = Assistant(index_dir, encoder, mode=mode)
+    assistant = Assistant(index_dir, encoder, mode=mode, milvus_token=settings.store_location.token)
     chunking = assistant.searcher.index.manifest.chunking
     run: dict[str, dict[str, float]] = {}
     found: dict[str, dict[str, float]] = {metric: {} for metric in ANSWER_METRICS}
@@ -129,7 +130,11 @@ def evaluate_golden_mode(
         mode=assistant.mode,
         k=SEARCH_K,
         chunking=chunking,
-        data={**data_slice(questions_path, releases), **fusion_setting(assistant.searcher)},
+        data={
+            **data_slice(questions_path, releases),
+            **fusion_setting(assistant.searcher),
+            **vector_store_setting(assistant.searcher.index.vectors),
+        },
     )
     result = TaskResult(
         task="golden",

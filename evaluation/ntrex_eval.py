@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from evaluation.config_hash import RunConfig, config_hash, fusion_setting
+from evaluation.config_hash import RunConfig, backend_suffix, config_hash, fusion_setting, vector_store_setting
 from evaluation.metrics import per_query_scores
 from evaluation.ntrex import LANGUAGE_TAGS, Article, load_articles
 from evaluation.ntrex_releases import NtrexRelease, ntrex_releases
@@ -62,8 +62,9 @@ class NtrexSetup:
     chunks_by_release: dict[str, list[Any]] = field(default_factory=dict)
 
 
-def ntrex_index_name(limit: int | None) -> str:
-    return f"ntrex-{limit}" if limit else "ntrex-all"
+def ntrex_index_name(limit: int | None, suffix: str = "") -> str:
+    """``ntrex-<limit>`` or ``ntrex-all``, plus a backend ``suffix`` (see ``backend_suffix``)."""
+    return (f"ntrex-{limit}" if limit else "ntrex-all") + suffix
 
 
 def prepare_ntrex(
@@ -72,9 +73,11 @@ def prepare_ntrex(
     """Load the articles, make one release per article and language, build/update their index."""
     articles = load_articles(data_dir, limit)
     releases = ntrex_releases(articles, LANGUAGE_TAGS)
-    index_settings = settings.with_overrides(index_name=ntrex_index_name(limit))
+    index_settings = settings.with_overrides(index_name=ntrex_index_name(limit, backend_suffix(settings)))
     report = build_index(index_settings, encoder, [item.release for item in releases], progress=progress)
-    index = open_index(index_settings.index_dir, expected_model_id=encoder.model_id)
+    index = open_index(
+        index_settings.index_dir, expected_model_id=encoder.model_id, milvus_token=settings.store_location.token
+    )
     chunks: dict[str, list[Any]] = {}
     for chunk in chunk_db.iter_chunks(index.db):
         chunks.setdefault(chunk.release_id, []).append(chunk)
@@ -149,7 +152,12 @@ def evaluate_task(
         mode=mode,
         k=DEPTH,
         chunking=setup.index.manifest.chunking,
-        data={**data_slice(setup), "fetch_k": fetch_k, **fusion_setting(searcher)},
+        data={
+            **data_slice(setup),
+            "fetch_k": fetch_k,
+            **fusion_setting(searcher),
+            **vector_store_setting(setup.index.vectors),
+        },
     )
     result = TaskResult(
         task=f"ntrex-{task}",

@@ -29,6 +29,7 @@ from index.chunking import Chunk, ChunkingParams, chunk_release
 from index.embedding_cache import EmbeddingCache, EmbeddingStats, embed_with_cache
 from index.encoder import DOCUMENT_PROMPT, Encoder
 from index.settings import Settings
+from index.store_location import collection_base
 from index.store import (
     IndexModelMismatchError,
     IndexStoreError,
@@ -121,7 +122,7 @@ def build_index(
     _require_unique_ids(releases)
     index_dir = settings.index_dir
     with writer_lock(index_dir):
-        base, reason = _base_for_build(index_dir, encoder, params, rebuild)
+        base, reason = _base_for_build(settings, encoder, params, rebuild)
         try:
             old = _hashes(base)
             new = {release.id: release_content_hash(release) for release in releases}
@@ -146,7 +147,7 @@ def add_or_replace_release(
     """Add one release, or replace the release with the same id; keeps the index's chunking."""
     started = time.perf_counter()
     with writer_lock(settings.index_dir):
-        base = _open_live(settings.index_dir)
+        base = _open_live(settings)
         try:
             return _add_or_replace(settings, encoder, base, release, None, progress, chunking, started)
         finally:
@@ -168,7 +169,7 @@ def add_release_file(
     """
     started = time.perf_counter()
     with writer_lock(settings.index_dir):
-        base = _open_live(settings.index_dir)
+        base = _open_live(settings)
         try:
             stored = base.boilerplate() if base is not None else None
             source = read_source(path)
@@ -210,7 +211,7 @@ def delete_release(settings: Settings, release_id: str) -> BuildReport:
     started = time.perf_counter()
     index_dir = settings.index_dir
     with writer_lock(index_dir):
-        base = open_index(index_dir)
+        base = open_index(index_dir, milvus_token=settings.store_location.token)
         try:
             if release_id not in _hashes(base):
                 raise ReleaseNotFoundError(f"no release {release_id!r} in the index in {index_dir}")
@@ -259,7 +260,9 @@ def _apply(
         report.seconds = time.perf_counter() - started
         return report
 
-    with IndexWriter(index_dir, model_id, dimension, params.to_dict(), base) as writer:
+    location = settings.store_location
+    collection = collection_base(settings.index_name, model_id) if location.is_milvus else ""
+    with IndexWriter(index_dir, model_id, dimension, params.to_dict(), base, location, collection) as writer:
         writer.boilerplate = boilerplate
         writer.remove_releases([*removed, *replaced])
         if changed and encoder is not None:
@@ -310,12 +313,12 @@ def _add_releases(
 
 
 def _base_for_build(
-    index_dir: Path, encoder: Encoder, params: ChunkingParams, rebuild: bool
+    settings: Settings, encoder: Encoder, params: ChunkingParams, rebuild: bool
 ) -> tuple[OpenIndex | None, str | None]:
     """The live generation to update, or None and why everything is rebuilt."""
     if rebuild:
         return None, "rebuild requested"
-    base = _open_live(index_dir)
+    base = _open_live(settings)
     if base is None:
         return None, "no index yet"
     if base.model_id != encoder.model_id:
@@ -324,13 +327,17 @@ def _base_for_build(
     if base.manifest.chunking != params.to_dict():
         base.close()
         return None, "chunking parameters changed"
+    wanted = settings.store_location
+    if (base.location.backend, base.location.uri) != (wanted.backend, wanted.uri):
+        base.close()
+        return None, f"vector store changed from {base.location.label()} to {wanted.label()}"
     return base, None
 
 
-def _open_live(index_dir: Path) -> OpenIndex | None:
-    if read_current(index_dir) is None:
+def _open_live(settings: Settings) -> OpenIndex | None:
+    if read_current(settings.index_dir) is None:
         return None
-    return open_index(index_dir)
+    return open_index(settings.index_dir, milvus_token=settings.store_location.token)
 
 
 def _hashes(base: OpenIndex | None) -> dict[str, str]:

@@ -17,6 +17,8 @@ import numpy as np
 
 from corpus.release import Release
 from index.chunking import Chunk
+from index.filters import LANGUAGE_FILTERS
+from index.vector_store import ChunkEntry
 
 SQL_BATCH = 500
 
@@ -45,18 +47,6 @@ CREATE INDEX IF NOT EXISTS chunks_by_release ON chunks(release_id);
 CREATE INDEX IF NOT EXISTS chunks_by_language ON chunks(language, script);
 """
 
-# Filter tags: the corpus's language tags, bare "sr" (both scripts) and "sh" (bs/hr/sr).
-LANGUAGE_FILTERS: dict[str, tuple[str, str | None]] = {
-    "en": ("language IN ('en')", None),
-    "bs": ("language IN ('bs')", None),
-    "hr": ("language IN ('hr')", None),
-    "sr": ("language IN ('sr')", None),
-    "sr-Latn": ("language IN ('sr')", "Latn"),
-    "sr-Cyrl": ("language IN ('sr')", "Cyrl"),
-    "mk": ("language IN ('mk')", None),
-    "other": ("language IN ('other')", None),
-    "sh": ("language IN ('bs', 'hr', 'sr')", None),
-}
 
 
 @dataclass(frozen=True)
@@ -142,6 +132,25 @@ def iter_chunks(connection: sqlite3.Connection) -> Iterator[Chunk]:
         yield Chunk(*row)
 
 
+def iter_entries(connection: sqlite3.Connection) -> Iterator[ChunkEntry]:
+    """Every chunk's vector-store entry (id, release, language, script, release date)."""
+    rows = connection.execute(
+        "SELECT c.id, c.release_id, c.language, c.script, r.date FROM chunks c JOIN releases r ON r.id = c.release_id"
+    )
+    for chunk_id, release_id, language, script, date in rows:
+        yield ChunkEntry(chunk_id, release_id, language, script, dt.date.fromisoformat(date) if date else None)
+
+
+def present_ids(connection: sqlite3.Connection, chunk_ids: Sequence[int]) -> set[int]:
+    """The ones among ``chunk_ids`` that this database holds."""
+    found: set[int] = set()
+    for offset in range(0, len(chunk_ids), SQL_BATCH):
+        batch = [int(i) for i in chunk_ids[offset : offset + SQL_BATCH]]
+        marks = ",".join("?" * len(batch))
+        found.update(row[0] for row in connection.execute(f"SELECT id FROM chunks WHERE id IN ({marks})", batch))
+    return found
+
+
 def select_chunk_ids(
     connection: sqlite3.Connection,
     languages: Iterable[str] = (),
@@ -156,11 +165,13 @@ def select_chunk_ids(
     for tag in sorted(set(languages)):
         if tag not in LANGUAGE_FILTERS:
             raise ValueError(f"unknown language filter {tag!r}; use one of {', '.join(LANGUAGE_FILTERS)}")
-        condition, script = LANGUAGE_FILTERS[tag]
+        languages_matched, script = LANGUAGE_FILTERS[tag]
+        condition = f"c.language IN ({','.join('?' * len(languages_matched))})"
+        params.extend(languages_matched)
         if script is None:
             language_clauses.append(f"({condition})")
         else:
-            language_clauses.append(f"({condition} AND script = ?)")
+            language_clauses.append(f"({condition} AND c.script = ?)")
             params.append(script)
     if language_clauses:
         clauses.append("(" + " OR ".join(language_clauses) + ")")

@@ -181,6 +181,38 @@ def index_remove_command(
     _print_report(delete_release(settings_from(home), release_id))
 
 
+@index_app.command("migrate")
+@clean_errors
+def index_migrate_command(
+    to: Annotated[
+        str,
+        typer.Option(
+            "--to", help="Target vector store: faiss, milvus://host:port, http(s)://host:port or a milvus-lite .db file."
+        ),
+    ],
+    index_type: Annotated[
+        str, typer.Option("--index-type", help="Milvus index: FLAT (exact), HNSW or IVF_FLAT.")
+    ] = "FLAT",
+    home: HomeOption = None,
+) -> None:
+    """Copy the index's vectors into another vector store (no re-embedding) and switch to it."""
+    from index.migrate import migrate_index
+    from index.store_location import parse_location
+
+    settings = settings_from(home)
+    target = parse_location(to, settings.home, index_type.upper())
+    report = migrate_index(settings, to, target, progress=True)
+    table = Table(title="Index migrated", show_header=False)
+    table.add_row("from", report.source)
+    table.add_row("to", report.target)
+    table.add_row("generation", report.generation)
+    table.add_row("releases", str(report.releases))
+    table.add_row("passages", f"{report.chunks} (vectors copied, none re-embedded)")
+    table.add_row("time", f"{report.seconds:.1f} s")
+    table.add_row("setting", f"vector_store in {settings.home / 'settings.json'} now names the target")
+    console.print(table)
+
+
 @index_app.command("status")
 @clean_errors
 def index_status_command(home: HomeOption = None) -> None:
@@ -188,7 +220,7 @@ def index_status_command(home: HomeOption = None) -> None:
     from index.store import open_index
 
     settings = settings_from(home)
-    index = open_index(settings.index_dir)
+    index = open_index(settings.index_dir, milvus_token=settings.store_location.token)
     try:
         manifest = index.manifest
         table = Table(show_header=False, title=f"Index {settings.index_name}")
@@ -202,6 +234,8 @@ def index_status_command(home: HomeOption = None) -> None:
         table.add_row("languages", ", ".join(f"{language_tag(lang, script)} {n}" for lang, script, n in languages))
         chunking = manifest.chunking
         table.add_row("chunking", f"{chunking.get('chunk_size')} chars, overlap {chunking.get('chunk_overlap')}")
+        facts = index.vectors.describe()
+        table.add_row("vector store", ", ".join(f"{key} {escape(str(value))}" for key, value in facts.items()))
         table.add_row("lexical leg", "yes" if index.has_lexical else "no (run `assistant index build` to add it)")
         boilerplate = index.boilerplate()
         table.add_row("boilerplate model", f"{len(boilerplate.documents)} releases" if boilerplate else "none")
@@ -258,7 +292,7 @@ def search_command(
         release_ids=frozenset(release or ()),
     )
     encoder = load_encoder(settings.model, settings)
-    index = open_index(settings.index_dir, expected_model_id=encoder.model_id)
+    index = open_index(settings.index_dir, expected_model_id=encoder.model_id, milvus_token=settings.store_location.token)
     chosen = mode or settings.retrieval_mode
     if mode is None and chosen != "dense" and not index.has_lexical:
         error_console.print(

@@ -1,8 +1,9 @@
 """Search the live generation: dense (FAISS), lexical (BM25) or hybrid (reciprocal rank fusion).
 
-Filters are resolved to chunk ids in SQLite and applied inside both legs (a
-FAISS ``IDSelectorBatch``, the BM25 leg's allowed ids), so a filtered search
-ranks every allowed chunk rather than filtering a top-k afterwards. Hybrid
+Filters are applied inside both legs (by the vector store, see
+``index.vector_store``; as allowed chunk ids resolved in SQLite for the BM25
+leg), so a filtered search ranks every allowed chunk rather than filtering a
+top-k afterwards. Hybrid
 search fuses the two legs' rankings with reciprocal rank fusion as a
 ``fusion.FusionConfig`` says (default ``fusion.DEFAULT_FUSION``, chosen on the NTREX-128
 dev fold). An optional ``rerank.Reranker`` reorders the best hits of any mode.
@@ -12,14 +13,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-import faiss
 import numpy as np
 
 from corpus.language import family_of
 from index import chunk_db, fusion
 from index.encoder import QUERY_PROMPT, Encoder
+from index.filters import Filters
 from index.rerank import DEFAULT_RERANK_DEPTH, Reranker, rerank_hits
 from index.settings import Settings
 from index.store import IndexModelMismatchError, OpenIndex, open_index, read_current
@@ -28,35 +29,7 @@ MAX_QUESTION_CHARS = 2000  # longer questions are cut to this many characters
 MODES = ("dense", "lexical", "hybrid")
 DEFAULT_MODE: str = Settings.retrieval_mode  # the built-in default of the setting
 LEG_CANDIDATES = 50  # each leg of a hybrid search ranks at least this many chunks
-LANGUAGE_FILTER_TAGS = tuple(chunk_db.LANGUAGE_FILTERS)
-
-
-@dataclass(frozen=True)
-class Filters:
-    """Restrictions on the chunks searched; empty fields do not restrict.
-
-    ``languages`` holds tags as in ``corpus.release.language_tag`` (en, bs, hr,
-    sr-Latn, sr-Cyrl, mk, other) plus ``sr`` (both scripts) and ``sh`` (bs/hr/sr).
-    Releases without a date are excluded by any date bound.
-    """
-
-    languages: frozenset[str] = field(default_factory=frozenset)
-    date_from: dt.date | None = None
-    date_to: dt.date | None = None
-    release_ids: frozenset[str] = field(default_factory=frozenset)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "languages", frozenset(self.languages))
-        object.__setattr__(self, "release_ids", frozenset(self.release_ids))
-        unknown = sorted(self.languages - set(LANGUAGE_FILTER_TAGS))
-        if unknown:
-            raise ValueError(f"unknown language filter(s) {', '.join(unknown)}; use {', '.join(LANGUAGE_FILTER_TAGS)}")
-        if self.date_from and self.date_to and self.date_from > self.date_to:
-            raise ValueError(f"date_from {self.date_from} is after date_to {self.date_to}")
-
-    @property
-    def restricts(self) -> bool:
-        return bool(self.languages or self.date_from or self.date_to or self.release_ids)
+SHARED_STORE_MARGIN = 16  # extra chunks asked of a Milvus store (see _dense_ranking)
 
 
 @dataclass(frozen=True)
@@ -127,15 +100,14 @@ class Searcher:
         question = normalize_question(question)
         _check_k(k)
         index = self._index
-        allowed = _allowed_ids(index, filters)
         wanted = k if self.reranker is None else max(k, self.rerank_depth)
         if self.mode == "lexical":
-            ranking = _lexical_ranking(index, question, wanted, allowed)
+            ranking = _lexical_ranking(index, question, wanted, _allowed_ids(index, filters))
         elif self.mode == "dense":
-            ranking = _dense_ranking(index, self._query_vector(question), wanted, allowed)
+            ranking = _dense_ranking(index, self._query_vector(question), wanted, filters)
         else:
-            ranking = self._hybrid_ranking(index, question, wanted, allowed)
-        hits = _hits(index, ranking)
+            ranking = self._hybrid_ranking(index, question, wanted, filters)
+        hits = _hits(index, ranking)[:wanted]
         if self.reranker is not None:
             hits = rerank_hits(self.reranker, question, hits, self.rerank_depth)[:k]
         return hits
@@ -147,14 +119,16 @@ class Searcher:
         query = np.asarray(vector, dtype=np.float32).reshape(-1)
         if query.shape[0] != index.manifest.dimension:
             raise ValueError(f"query vector has {query.shape[0]} dimensions, the index {index.manifest.dimension}")
-        return _hits(index, _dense_ranking(index, query, k, _allowed_ids(index, filters)))
+        return _hits(index, _dense_ranking(index, query, k, filters))[:k]
 
     def reload_if_changed(self) -> bool:
         """Open the live generation if ``CURRENT`` moved on; searches keep the old one until then."""
         pointer = read_current(self._index.index_dir)
         if pointer is None or pointer.generation == self._index.generation:
             return False
-        fresh = open_index(self._index.index_dir, expected_model_id=self.encoder.model_id)
+        fresh = open_index(
+            self._index.index_dir, expected_model_id=self.encoder.model_id, milvus_token=self._index.location.token
+        )
         try:
             self._index = self._ready(fresh)
         except Exception:
@@ -172,12 +146,13 @@ class Searcher:
         return self.encoder.encode([question], QUERY_PROMPT)[0]
 
     def _hybrid_ranking(
-        self, index: OpenIndex, question: str, k: int, allowed: np.ndarray | None
+        self, index: OpenIndex, question: str, k: int, filters: Filters | None
     ) -> list[tuple[int, float]]:
         """Both legs ranked at least ``LEG_CANDIDATES`` deep, fused as ``self.fusion`` says."""
         config = self.fusion
         depth = max(k * 5, LEG_CANDIDATES)
-        dense = [chunk for chunk, _ in _dense_ranking(index, self._query_vector(question), depth, allowed)]
+        allowed = _allowed_ids(index, filters)
+        dense = [chunk for chunk, _ in _dense_ranking(index, self._query_vector(question), depth, filters)]
         lexical = [chunk for chunk, _ in _lexical_ranking(index, question, depth, allowed)]
         exact: list[int] = []
         if config.uses_exact_terms:
@@ -204,14 +179,11 @@ def _allowed_ids(index: OpenIndex, filters: Filters | None) -> np.ndarray | None
     )
 
 
-def _dense_ranking(index: OpenIndex, query: np.ndarray, k: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
-    limit = index.vectors.ntotal if allowed is None else min(index.vectors.ntotal, len(allowed))
-    k = min(k, limit)
-    if k == 0:
-        return []
-    params = None if allowed is None else faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed))
-    scores, ids = index.vectors.search(query.reshape(1, -1).astype(np.float32), k, params=params)
-    return [(int(chunk), float(score)) for chunk, score in zip(ids[0], scores[0], strict=True) if chunk >= 0]
+def _dense_ranking(index: OpenIndex, query: np.ndarray, k: int, filters: Filters | None) -> list[tuple[int, float]]:
+    """The vector store's ranking; a shared (Milvus) store is asked for a few more chunks than ``k``
+    because it may hold chunks this generation does not list, which ``_hits`` drops."""
+    margin = SHARED_STORE_MARGIN if index.location.is_milvus else 0
+    return index.vectors.search(query, k + margin, filters)
 
 
 def _lexical_ranking(index: OpenIndex, question: str, k: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:

@@ -1,7 +1,8 @@
 """Where the assistant keeps its model, caches and indexes.
 
 One environment variable, ``ASSISTANT_HOME``, names a user directory; an
-optional ``settings.json`` inside it holds the rest (model, corpus, mode).
+optional ``settings.json`` inside it holds the rest (model, corpus, mode,
+vector store).
 """
 
 from __future__ import annotations
@@ -14,13 +15,15 @@ from pathlib import Path
 
 import platformdirs
 
+from index.store_location import StoreLocation, parse_location
+
 HOME_ENV = "ASSISTANT_HOME"
 APP_NAME = "press-assistant"
 DEFAULT_MODEL = "embeddinggemma-300m"
 SETTINGS_FILE = "settings.json"
 REPO_CORPUS = Path(__file__).resolve().parent.parent / "corpus" / "releases"
 RETRIEVAL_MODES = ("dense", "lexical", "hybrid")
-STORED_SETTINGS = ("model", "corpus_dir", "index_name", "retrieval_mode")
+STORED_SETTINGS = ("model", "corpus_dir", "index_name", "retrieval_mode", "vector_store")
 _INDEX_NAME = re.compile(r"[A-Za-z0-9._-]+")
 
 
@@ -45,6 +48,8 @@ class Settings:
     # lost to dense on the NTREX test fold (headline MRR@10 -0.011, p=.003; mixed nDCG@10 -0.010, p=.002;
     # passage MRR@10 -0.002, ns) and on the golden set (MRR@10 0.917 vs 0.956, ns). Hybrid stays an option.
     retrieval_mode: str = "dense"
+    # "faiss" (in-process, the default) or a Milvus URI / milvus-lite file: see index.store_location.
+    vector_store: str = "faiss"
 
     @property
     def models_dir(self) -> Path:
@@ -61,6 +66,14 @@ class Settings:
     @property
     def index_dir(self) -> Path:
         return self.indexes_dir / self.index_name
+
+    @property
+    def store_location(self) -> StoreLocation:
+        """Where new index generations put their vectors (``vector_store``)."""
+        try:
+            return parse_location(self.vector_store, self.home)
+        except ValueError as error:
+            raise SettingsError(f"setting 'vector_store': {error}") from None
 
     @property
     def feedback_path(self) -> Path:

@@ -3,7 +3,8 @@
 An index directory looks like::
 
     CURRENT                 {"generation": "gen-...", "manifest_sha256": "..."}
-    gen-<utc time>-<rand>/  vectors.faiss, chunks.sqlite, lexical/, boilerplate.json (optional),
+    gen-<utc time>-<rand>/  chunks.sqlite, lexical/, boilerplate.json (optional),
+                            vectors.faiss + chunk_columns.npz (FAISS) or vector_store.json (Milvus),
                             manifest.json (sha256 of every other file)
     .writer.lock            held by the one process building a new generation
 
@@ -15,6 +16,12 @@ A writer stages a new generation in ``.staging-*``, fsyncs it, renames it to
 ``gen-*`` and only then replaces ``CURRENT`` with ``os.replace``. A crash at
 any point leaves the previous generation live; leftovers are collected by the
 next writer, which keeps the live generation and the one before it.
+
+With a Milvus vector store (``index.store_location``) the vectors live in one
+collection per full build. An update writes new chunks into it before
+publishing and deletes dropped chunks after publishing, so searchers on the
+old generation keep finding theirs; chunk ids a generation does not list are
+skipped by the searcher.
 """
 
 from __future__ import annotations
@@ -32,7 +39,6 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import faiss
 import numpy as np
 
 from corpus.boilerplate import BoilerplateModel
@@ -40,12 +46,22 @@ from corpus.release import Release
 from index import chunk_db
 from index.chunking import Chunk
 from index.durable import atomic_write_text, fsync_dir, fsync_tree
+from index.faiss_store import COLUMNS_FILE, VECTORS_FILE, FaissVectorStore
 from index.lexical import LexicalIndex
 from index.manifest import MANIFEST_FILE, Manifest, ManifestError, checksum_tree, file_sha256
+from index.store_location import (
+    DESCRIPTOR_FILE,
+    FAISS_LOCATION,
+    Descriptor,
+    StoreLocation,
+    connect_milvus,
+    drop_milvus_collection,
+    new_collection_name,
+)
+from index.vector_store import MILVUS_BACKEND, ChunkEntry, VectorStore, VectorStoreError
 
 CURRENT_FILE = "CURRENT"
 LOCK_FILE = ".writer.lock"
-VECTORS_FILE = "vectors.faiss"
 CHUNKS_FILE = "chunks.sqlite"
 LEXICAL_DIR = "lexical"
 BOILERPLATE_FILE = "boilerplate.json"
@@ -101,14 +117,16 @@ def read_current(index_dir: Path) -> CurrentPointer | None:
 
 @dataclass
 class OpenIndex:
-    """A verified, read-only generation: FAISS vectors plus the chunk database."""
+    """A verified, read-only generation: its vector store plus the chunk database."""
 
     index_dir: Path
     generation: str
     path: Path
     manifest: Manifest
-    vectors: faiss.Index
+    vectors: VectorStore
     db: sqlite3.Connection
+    location: StoreLocation = FAISS_LOCATION
+    collection: str = ""  # Milvus collection ("" for FAISS)
     _lexical: LexicalIndex | None = field(default=None, repr=False)
 
     @property
@@ -143,10 +161,17 @@ class OpenIndex:
 
     def close(self) -> None:
         self.db.close()
+        close = getattr(self.vectors, "close", None)
+        if close is not None:
+            with suppress(Exception):
+                close()
 
 
-def open_index(index_dir: Path, expected_model_id: str | None = None) -> OpenIndex:
-    """Open the live generation after checking every file against the manifest and the model id."""
+def open_index(index_dir: Path, expected_model_id: str | None = None, milvus_token: str = "") -> OpenIndex:
+    """Open the live generation after checking every file against the manifest and the model id.
+
+    ``milvus_token`` authenticates to a Milvus server when the generation's vectors live there.
+    """
     pointer = read_current(index_dir)
     if pointer is None:
         if _has_generations(index_dir):
@@ -168,11 +193,17 @@ def open_index(index_dir: Path, expected_model_id: str | None = None) -> OpenInd
             f"{expected_model_id}; {REBUILD_HINT} (or choose the index's model with --model)"
         )
     for relative, expected in sorted(manifest.files.items()):
-        if relative == VECTORS_FILE:
-            continue  # hashed below from the very bytes that get loaded
         _check_file(path, relative, expected)
-    vectors = _load_vectors(path, manifest)
-    return OpenIndex(index_dir, pointer.generation, path, manifest, vectors, chunk_db.open_readonly(path / CHUNKS_FILE))
+    db = chunk_db.open_readonly(path / CHUNKS_FILE)
+    try:
+        if DESCRIPTOR_FILE in manifest.files:
+            location, collection, vectors = _connect_vectors(path, manifest, milvus_token)
+        else:
+            location, collection, vectors = FAISS_LOCATION, "", _load_vectors(path, manifest, db)
+    except Exception:
+        db.close()
+        raise
+    return OpenIndex(index_dir, pointer.generation, path, manifest, vectors, db, location, collection)
 
 
 def _read_verified_manifest(path: Path, pointer: CurrentPointer) -> Manifest:
@@ -200,26 +231,45 @@ def _check_file(path: Path, relative: str, expected: str) -> None:
         raise IndexCorruptError(f"{target} is corrupt (checksum mismatch); {REBUILD_HINT}")
 
 
-def _load_vectors(path: Path, manifest: Manifest) -> faiss.Index:
+def _load_vectors(path: Path, manifest: Manifest, db: sqlite3.Connection) -> FaissVectorStore:
+    """The generation's FAISS store; generations without filter columns get them from the chunk database."""
     target = path / VECTORS_FILE
     if VECTORS_FILE not in manifest.files:
         raise IndexCorruptError(f"{path / MANIFEST_FILE} lists no {VECTORS_FILE}; {REBUILD_HINT}")
     try:
-        raw = target.read_bytes()
-    except OSError as error:
-        raise IndexCorruptError(f"{target} is missing or unreadable ({error}); {REBUILD_HINT}") from error
-    if hashlib.sha256(raw).hexdigest() != manifest.files[VECTORS_FILE]:
-        raise IndexCorruptError(f"{target} is corrupt (checksum mismatch); {REBUILD_HINT}")
-    try:
-        vectors = faiss.deserialize_index(np.frombuffer(raw, dtype=np.uint8))
-    except RuntimeError as error:
+        if COLUMNS_FILE in manifest.files:
+            store = FaissVectorStore.load(path)
+        else:
+            store = FaissVectorStore.from_index_and_entries(FaissVectorStore.read_index(path), _entries(db))
+    except (RuntimeError, OSError, ValueError, KeyError) as error:
         raise IndexCorruptError(f"{target} cannot be loaded ({error}); {REBUILD_HINT}") from error
-    if vectors.d != manifest.dimension or vectors.ntotal != manifest.chunks:
+    if store.dimension != manifest.dimension or store.count() != manifest.chunks:
         raise IndexCorruptError(
-            f"{target} holds {vectors.ntotal} vectors of dimension {vectors.d}, the manifest says "
+            f"{target} holds {store.count()} vectors of dimension {store.dimension}, the manifest says "
             f"{manifest.chunks} of {manifest.dimension}; {REBUILD_HINT}"
         )
-    return vectors
+    return store
+
+
+def _entries(db: sqlite3.Connection) -> list[ChunkEntry]:
+    return list(chunk_db.iter_entries(db))
+
+
+def _connect_vectors(path: Path, manifest: Manifest, token: str) -> tuple[StoreLocation, str, VectorStore]:
+    descriptor = _read_descriptor(path)
+    location = StoreLocation(MILVUS_BACKEND, descriptor.uri, token, descriptor.index_type)
+    try:
+        store = connect_milvus(location, descriptor.collection, manifest.dimension, create=False)
+    except VectorStoreError as error:
+        raise IndexStoreError(f"the index's vectors in {descriptor.uri} are not reachable: {error}") from error
+    return location, descriptor.collection, store
+
+
+def _read_descriptor(path: Path) -> Descriptor:
+    try:
+        return Descriptor.read(path / DESCRIPTOR_FILE)
+    except VectorStoreError as error:
+        raise IndexCorruptError(f"{error}; {REBUILD_HINT}") from error
 
 
 _LOCKED: set[Path] = set()
@@ -246,13 +296,22 @@ def writer_lock(index_dir: Path) -> Iterator[None]:
 class IndexWriter:
     """Stages a new generation, starting from a copy of ``base`` (or empty), and commits it.
 
-    Set ``boilerplate`` to store a corpus boilerplate model with the generation.
-    Use inside ``writer_lock(index_dir)``; leaving the ``with`` block without
-    ``commit()`` discards the staged files.
+    ``location`` says where the vectors of a new index go (default FAISS); an
+    update (``base`` given) keeps the base's store. Set ``boilerplate`` to store
+    a corpus boilerplate model with the generation. Use inside
+    ``writer_lock(index_dir)``; leaving the ``with`` block without ``commit()``
+    discards the staged files (and the chunks staged in a Milvus collection).
     """
 
     def __init__(
-        self, index_dir: Path, model_id: str, dimension: int, chunking: dict, base: OpenIndex | None = None
+        self,
+        index_dir: Path,
+        model_id: str,
+        dimension: int,
+        chunking: dict,
+        base: OpenIndex | None = None,
+        location: StoreLocation | None = None,
+        collection_base: str = "",
     ) -> None:
         if index_dir.resolve() not in _LOCKED:
             raise RuntimeError("IndexWriter must be used inside writer_lock(index_dir)")
@@ -263,16 +322,34 @@ class IndexWriter:
         self.dimension = dimension
         self.chunking = chunking
         self.base = base
+        self.location = base.location if base is not None else (location or FAISS_LOCATION)
         self.staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=index_dir))
+        self._new_ids: set[int] = set()  # chunk ids written to Milvus that the base did not hold
+        self._deferred: set[int] = set()  # chunk ids to delete from Milvus once published
+        try:
+            self.collection, self.vectors = self._open_store(base, collection_base or index_dir.name)
+        except Exception:
+            shutil.rmtree(self.staging, ignore_errors=True)
+            raise
         if base is not None:
             shutil.copyfile(base.path / CHUNKS_FILE, self.staging / CHUNKS_FILE)
-            self.vectors = faiss.clone_index(base.vectors)
-        else:
-            self.vectors = faiss.IndexIDMap2(faiss.IndexFlatIP(dimension))
         self.db = chunk_db.open_writable(self.staging / CHUNKS_FILE)
         self.boilerplate: BoilerplateModel | None = None
         self.committed: str | None = None
         self.counts = (0, 0)  # (releases, chunks), set by commit()
+
+    def _open_store(self, base: OpenIndex | None, collection_base: str) -> tuple[str, VectorStore]:
+        if not self.location.is_milvus:
+            if base is not None and isinstance(base.vectors, FaissVectorStore):
+                return "", base.vectors.copy()
+            return "", FaissVectorStore.empty(self.dimension)
+        if base is not None:
+            return base.collection, connect_milvus(self.location, base.collection, self.dimension, create=False)
+        name = new_collection_name(collection_base)
+        # Written first, so that a crash before commit leaves a staging folder naming the collection to drop.
+        descriptor = Descriptor(self.location.uri, name, self.location.index_type)
+        (self.staging / DESCRIPTOR_FILE).write_text(descriptor.to_json(), encoding="utf-8")
+        return name, connect_milvus(self.location, name, self.dimension, create=True)
 
     def __enter__(self) -> IndexWriter:
         return self
@@ -287,8 +364,10 @@ class IndexWriter:
     def remove_releases(self, release_ids: Sequence[str]) -> int:
         """Drop releases and their chunks; returns the number of chunks removed."""
         chunk_ids = chunk_db.chunk_ids_of(self.db, list(release_ids))
-        if chunk_ids:
-            removed = self.vectors.remove_ids(np.asarray(chunk_ids, dtype=np.int64))
+        if chunk_ids and self.location.is_milvus:
+            self._deferred.update(chunk_ids)
+        elif chunk_ids:
+            removed = self.vectors.delete_chunks(chunk_ids)
             if removed != len(chunk_ids):
                 raise IndexCorruptError(
                     f"the vector index lacks {len(chunk_ids) - removed} chunk(s) the database lists; {REBUILD_HINT}"
@@ -300,23 +379,35 @@ class IndexWriter:
         if vectors.shape != (len(chunks), self.dimension):
             raise ValueError(f"expected {(len(chunks), self.dimension)} vectors for {release.id}, got {vectors.shape}")
         chunk_db.insert_release(self.db, release, content_hash, chunks)
-        if chunks:
-            ids = np.asarray([chunk.id for chunk in chunks], dtype=np.int64)
-            self.vectors.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), ids)
+        if not chunks:
+            return
+        entries = [ChunkEntry(chunk.id, release.id, chunk.language, chunk.script, release.date) for chunk in chunks]
+        ids = {chunk.id for chunk in chunks}
+        if self.location.is_milvus:
+            known = chunk_db.present_ids(self.base.db, list(ids)) if self.base is not None else set()
+            self._new_ids |= ids - known
+            self._deferred -= ids
+        self.vectors.add(entries, vectors)
 
     def commit(self, extra: dict | None = None, progress: bool = False) -> str:
         """Write, fsync and publish the generation; returns its name."""
         self.db.commit()
         releases, chunks = self.counts = chunk_db.counts(self.db)
-        if chunks != self.vectors.ntotal:
-            raise RuntimeError(f"database has {chunks} chunks but the vector index {self.vectors.ntotal}")
+        if not self.location.is_milvus and chunks != self.vectors.count():
+            raise RuntimeError(f"database has {chunks} chunks but the vector index {self.vectors.count()}")
         # bm25s cannot add or remove documents: the leg is rebuilt from every chunk.
         LexicalIndex.build(chunk_db.iter_chunks(self.db), progress=progress).save(self.staging / LEXICAL_DIR)
         self.db.close()
         if self.boilerplate is not None:
             (self.staging / BOILERPLATE_FILE).write_text(self.boilerplate.to_json(), encoding="utf-8")
-        faiss.write_index(self.vectors, str(self.staging / VECTORS_FILE))
+        if isinstance(self.vectors, FaissVectorStore):
+            self.vectors.relayout()
+            self.vectors.save(self.staging)
+        else:
+            descriptor = Descriptor(self.location.uri, self.collection, self.location.index_type)
+            (self.staging / DESCRIPTOR_FILE).write_text(descriptor.to_json(), encoding="utf-8")
         now = dt.datetime.now(dt.UTC)
+        store_facts = {key: value for key, value in self.vectors.describe().items() if key != "count"}
         manifest = Manifest(
             model_id=self.model_id,
             dimension=self.dimension,
@@ -325,7 +416,11 @@ class IndexWriter:
             chunks=chunks,
             created_at=now.isoformat(timespec="seconds"),
             files=checksum_tree(self.staging),
-            extra={**(extra or {}), "base_generation": self.base.generation if self.base else None},
+            extra={
+                **(extra or {}),
+                "base_generation": self.base.generation if self.base else None,
+                "vector_store": store_facts,
+            },
         )
         manifest_text = manifest.to_json()
         (self.staging / MANIFEST_FILE).write_text(manifest_text, encoding="utf-8")
@@ -340,13 +435,29 @@ class IndexWriter:
         pointer = {"generation": name, "manifest_sha256": hashlib.sha256(manifest_text.encode("utf-8")).hexdigest()}
         atomic_write_text(self.index_dir / CURRENT_FILE, json.dumps(pointer) + "\n")
         self.committed = name
-        collect_garbage(self.index_dir, keep={name, previous.generation if previous else ""})
+        if self._deferred:  # published: the old generation's dropped chunks can go
+            self.vectors.delete_chunks(sorted(self._deferred))
+        collect_garbage(self.index_dir, keep={name, previous.generation if previous else ""}, token=self.location.token)
+        self._close_store()
         return name
 
     def abort(self) -> None:
         with suppress(sqlite3.Error):
             self.db.close()
         shutil.rmtree(self.staging, ignore_errors=True)
+        if self.location.is_milvus:
+            with suppress(Exception):
+                if self.base is None:
+                    drop_milvus_collection(self.location, self.collection)
+                elif self._new_ids:
+                    self.vectors.delete_chunks(sorted(self._new_ids))
+        self._close_store()
+
+    def _close_store(self) -> None:
+        close = getattr(self.vectors, "close", None)
+        if close is not None and (self.base is None or self.vectors is not self.base.vectors):
+            with suppress(Exception):
+                close()
 
 
 def _current_or_none(index_dir: Path) -> CurrentPointer | None:
@@ -362,12 +473,42 @@ def _has_generations(index_dir: Path) -> bool:
     return any(path.is_dir() and path.name.startswith(GENERATION_PREFIX) for path in index_dir.iterdir())
 
 
-def collect_garbage(index_dir: Path, keep: set[str]) -> list[str]:
-    """Remove generations not in ``keep`` and staging leftovers; call while holding the writer lock."""
+def collect_garbage(index_dir: Path, keep: set[str], token: str = "") -> list[str]:
+    """Remove generations not in ``keep``, staging leftovers and Milvus collections only they used.
+
+    Call while holding the writer lock. An unreachable Milvus server leaves its collections in place.
+    """
     removed = []
+    kept_collections = set()
+    dropped: dict[tuple[str, str], Descriptor] = {}
     for path in index_dir.iterdir():
         is_generation = path.name.startswith(GENERATION_PREFIX) or path.name.startswith(STAGING_PREFIX)
-        if path.is_dir() and is_generation and path.name not in keep:
-            shutil.rmtree(path, ignore_errors=True)
-            removed.append(path.name)
+        if not (path.is_dir() and is_generation):
+            continue
+        descriptor = _descriptor_or_none(path)
+        if path.name in keep:
+            if descriptor is not None:
+                kept_collections.add((descriptor.uri, descriptor.collection))
+            continue
+        if descriptor is not None:
+            dropped[(descriptor.uri, descriptor.collection)] = descriptor
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(path.name)
+    for key, descriptor in dropped.items():
+        if key not in kept_collections:
+            _drop_collection(descriptor, token)
     return removed
+
+
+def _descriptor_or_none(path: Path) -> Descriptor | None:
+    if not (path / DESCRIPTOR_FILE).is_file():
+        return None
+    with suppress(VectorStoreError):
+        return Descriptor.read(path / DESCRIPTOR_FILE)
+    return None
+
+
+def _drop_collection(descriptor: Descriptor, token: str) -> None:
+    location = StoreLocation(MILVUS_BACKEND, descriptor.uri, token, descriptor.index_type)
+    with suppress(Exception):
+        drop_milvus_collection(location, descriptor.collection)

@@ -1,45 +1,34 @@
-"""Vector index variants for the scale curve: exact, fp16, IVF and HNSW; recall; the index-type rule.
+"""Vector index variants for the scale curve: exact, fp16, IVF and HNSW; recall; knob sweeps.
 
-Every variant answers inner-product (= cosine on unit vectors) searches over chunk ids, like
-``index.store`` (which wraps ``IndexFlatIP`` in ``IndexIDMap2``).
+Every variant answers inner-product (= cosine on unit vectors) searches over chunk ids. The
+index-type rule, the IVF training and the exact/IVF layouts are the product's
+(``index.faiss_layout``); this module only adds what the bench compares them with.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import faiss
 import numpy as np
 
 from evaluation.bench.stats import LatencySummary, time_each
+from index.faiss_layout import EXACT, IVF, IndexPlan, build_index
 
-EXACT = "exact"
 EXACT_FP16 = "exact-fp16"
-IVF = "ivf"
 HNSW = "hnsw"
 
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 40
-IVF_TRAIN_POINTS_PER_LIST = 64
-IVF_TRAIN_ITERATIONS = 10
-IVF_SEED = 1234
 
 # Single-query searches run on one OpenMP thread: on a shared 2-core machine two threads
 # spin against other work and are several times slower (the bench measures both for exact search).
 SEARCH_THREADS = 1
 
-# The proposed rule (see choose_index): exact search up to this many chunks, IVF above.
-EXACT_LIMIT = 250_000
-IVF_TARGET_NPROBE_SHARE = 0.03  # ~3 % of the lists scanned per query
-
 
 def exact_index(vectors: np.ndarray, ids: np.ndarray) -> faiss.Index:
-    """What ``index.store`` builds today: ``IndexIDMap2(IndexFlatIP)``."""
-    index = faiss.IndexIDMap2(faiss.IndexFlatIP(vectors.shape[1]))
-    index.add_with_ids(vectors, ids)
-    return index
+    """The product's exact layout: ``IndexIDMap2(IndexFlatIP)``."""
+    return build_index(IndexPlan(EXACT), vectors, ids)
 
 
 def fp16_index(vectors: np.ndarray, ids: np.ndarray) -> faiss.Index:
@@ -50,27 +39,9 @@ def fp16_index(vectors: np.ndarray, ids: np.ndarray) -> faiss.Index:
     return index
 
 
-def ivf_list_count(n: int) -> int:
-    """About sqrt(n) inverted lists (at least 1): cheap to train and add on two cores."""
-    return max(1, int(round(math.sqrt(n))))
-
-
-def ivf_index(vectors: np.ndarray, ids: np.ndarray, nlist: int, seed: int = IVF_SEED) -> faiss.Index:
-    """``IndexIVFFlat`` (inner product) with its own ids and a hash-table direct map.
-
-    The direct map keeps ``reconstruct(chunk_id)`` and ``remove_ids`` working, which the
-    store's incremental generations and the assistant's related-release view need.
-    """
-    dimension = vectors.shape[1]
-    index = faiss.IndexIVFFlat(faiss.IndexFlatIP(dimension), dimension, nlist, faiss.METRIC_INNER_PRODUCT)
-    index.cp.niter = IVF_TRAIN_ITERATIONS
-    index.cp.seed = seed
-    sample_size = min(len(vectors), nlist * IVF_TRAIN_POINTS_PER_LIST)
-    sample = np.random.default_rng(seed).choice(len(vectors), size=sample_size, replace=False)
-    index.train(np.ascontiguousarray(vectors[np.sort(sample)]))
-    index.set_direct_map_type(faiss.DirectMap.Hashtable)
-    index.add_with_ids(vectors, ids)
-    return index
+def ivf_index(vectors: np.ndarray, ids: np.ndarray, nlist: int) -> faiss.Index:
+    """The product's IVF layout with ``nlist`` lists (trained as the product trains it); nprobe comes per search."""
+    return build_index(IndexPlan(IVF, nlist=nlist, nprobe=1), vectors, ids)
 
 
 def hnsw_index(
@@ -167,29 +138,6 @@ def removal_supported(kind: str, dimension: int = 16) -> bool:
     except RuntimeError:
         return False
     return removed == 1 and index.ntotal == 255
-
-
-@dataclass(frozen=True)
-class IndexPlan:
-    """Which FAISS index a generation of ``chunks`` vectors should use, with its knobs."""
-
-    kind: str
-    nlist: int = 0
-    nprobe: int = 0
-
-
-def choose_index(chunks: int, exact_limit: int = EXACT_LIMIT) -> IndexPlan:
-    """Exact search while it is cheap next to the query encoder; IVF above ``exact_limit`` chunks.
-
-    HNSW is left out: it cannot remove vectors, so every changed release would force a full
-    graph rebuild (about 13 minutes per million chunks on two cores), and it needs 2x the links.
-    """
-    if chunks < 0:
-        raise ValueError(f"chunk count must be non-negative, got {chunks}")
-    if chunks <= exact_limit:
-        return IndexPlan(EXACT)
-    nlist = ivf_list_count(chunks)
-    return IndexPlan(IVF, nlist=nlist, nprobe=max(1, math.ceil(nlist * IVF_TARGET_NPROBE_SHARE)))
 
 
 def sweep_values(kind: str) -> Sequence[int]:

@@ -30,7 +30,12 @@ def _sections(value: str | None, quick: bool = False) -> tuple[str, ...]:
 @clean_errors
 def bench_command(
     quick: Annotated[
-        bool, typer.Option("--quick", help="10k and 100k synthetic chunks, fewer questions (< 2 min on an idle machine).")
+        bool,
+        typer.Option(
+            "--quick",
+            help="Small samples (the shortest release, 2 questions, 10k synthetic chunks), one model load, "
+            "1 thread unless --threads; under 2 minutes. Figures are indicative only.",
+        ),
     ] = False,
     out: Annotated[
         Path | None, typer.Option("--out", help="Report folder (default: <assistant home>/reports).")
@@ -48,7 +53,10 @@ def bench_command(
         Path | None, typer.Option("--ntrex", help="NTREX-128 folder (default: ../shared/data/ntrex).")
     ] = None,
     threads: Annotated[
-        int | None, typer.Option("--threads", min=1, help="torch and FAISS threads for the run (default: theirs).")
+        int | None,
+        typer.Option(
+            "--threads", min=1, help="torch and FAISS threads for the run (default: 1 with --quick, else theirs)."
+        ),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bars.")] = False,
     home: HomeOption = None,

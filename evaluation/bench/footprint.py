@@ -6,6 +6,7 @@ quality on an NTREX-128 slice (headline task, dense search through the chat's ``
 from __future__ import annotations
 
 import dataclasses
+import gc
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,7 +14,8 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from evaluation.bench.memory import run_probe
+from evaluation.bench.memory import mib, rss_bytes, run_probe
+from evaluation.bench.probe import PROBE_MODE, open_and_ask
 from evaluation.bench.synthetic import normalize_rows
 from index import chunk_db
 from index.encoder import Encoder
@@ -114,7 +116,8 @@ def measure_compression_quality(
         for task_list in queries.values():
             warm_queries(cached, task_list, progress)
         ids = np.fromiter((chunk.id for chunk in chunk_db.iter_chunks(setup.index.db)), dtype=np.int64)
-        vectors = np.stack([setup.index.vectors.reconstruct(int(chunk_id)) for chunk_id in ids])
+        stored = setup.index.vectors.vectors_of(ids)
+        vectors = np.stack([stored[int(chunk_id)] for chunk_id in ids])
         result = QualityResult(
             data=f"NTREX-128, {len(setup.articles)} articles × 6 languages ({len(ids)} chunks), dense search",
             queries={task: len(items) for task, items in queries.items()},
@@ -163,6 +166,29 @@ def _agreement(run: dict[str, list[str]], baseline: dict[str, list[str]], depth:
         mine, theirs = ranked[:depth], baseline[query][:depth]
         same += mine == theirs if ordered else set(mine) == set(theirs)
     return round(same / len(run), 4)
+
+
+def in_process_memory(
+    index_dir: Path, encoder: Encoder, questions: list[str], before_model_mib: float, after_model_mib: float
+) -> dict:
+    """Quick-run memory, measured in this process with the model it already holds (no second model load).
+
+    ``before_model_mib`` / ``after_model_mib``: RSS around the model load at the start of the run. Opening
+    the index adds to whatever earlier sections left in the heap, and the peak is the process's highest RSS
+    so far (indexing and the latency section's answers included), so both are upper bounds of a fresh
+    serving process (``serving_memory`` measures one in full runs).
+    """
+    from assistant.service import NO_ANSWER_THRESHOLD
+
+    gc.collect()
+    facts: dict = {
+        "method": "in-process",
+        "baseline_rss_mib": before_model_mib,
+        "encoder_rss_mib": after_model_mib,
+        "before_open_rss_mib": mib(rss_bytes()),
+    }
+    facts.update(open_and_ask(index_dir, encoder, questions, PROBE_MODE, NO_ANSWER_THRESHOLD))
+    return facts
 
 
 def serving_memory(

@@ -12,7 +12,9 @@ import faiss
 from index.chunking import ChunkingParams
 from index.durable import atomic_write_text
 from index.manifest import MANIFEST_FILE, Manifest, checksum_tree
-from index.store import CHUNKS_FILE, CURRENT_FILE, GENERATION_PREFIX, VECTORS_FILE
+from index import chunk_db
+from index.faiss_store import FaissVectorStore
+from index.store import CHUNKS_FILE, CURRENT_FILE, GENERATION_PREFIX
 
 SYNTHETIC_GENERATION = f"{GENERATION_PREFIX}bench-synthetic"
 
@@ -23,11 +25,15 @@ def generation_dir(index_dir: Path) -> Path:
 
 
 def publish_generation(index_dir: Path, vectors: faiss.Index, model_id: str, releases: int) -> Path:
-    """Write ``vectors`` beside the generation's ``chunks.sqlite``, then its manifest and ``CURRENT``."""
+    """Write ``vectors`` and their filter columns beside ``chunks.sqlite``, then the manifest and ``CURRENT``."""
     folder = generation_dir(index_dir)
     if not (folder / CHUNKS_FILE).is_file():
         raise FileNotFoundError(f"{folder / CHUNKS_FILE} must exist before the generation is published")
-    faiss.write_index(vectors, str(folder / VECTORS_FILE))
+    catalogue = chunk_db.open_readonly(folder / CHUNKS_FILE)
+    try:
+        FaissVectorStore.from_index_and_entries(vectors, list(chunk_db.iter_entries(catalogue))).save(folder)
+    finally:
+        catalogue.close()
     manifest = Manifest(
         model_id=model_id,
         dimension=int(vectors.d),

@@ -53,6 +53,7 @@ class LangchainResult:
     embeddings_module: str
     chunks: int
     model_load_seconds: float
+    shared_model: bool = False  # LangChain used the project's loaded model: no load time of its own
     project_build_seconds: list[float] = field(default_factory=list)
     langchain_build_seconds: list[float] = field(default_factory=list)
     project_dense: LatencySummary | None = None
@@ -73,13 +74,20 @@ class LangchainResult:
         return self.project_dense.p50_ms / self.langchain_query.p50_ms
 
 
-def langchain_embeddings(embeddings_class: Any, model_folder: Path, batch_size: int) -> Any:
-    """HuggingFaceEmbeddings on the local model folder, normalised, the document prompt, our batch size."""
-    return embeddings_class(
-        model_name=str(model_folder),
-        model_kwargs={"device": "cpu", "local_files_only": True},
-        encode_kwargs={"normalize_embeddings": True, "batch_size": batch_size, "prompt_name": "document"},
-    )
+def langchain_embeddings(embeddings_class: Any, model_folder: Path, batch_size: int, model: Any = None) -> Any:
+    """HuggingFaceEmbeddings on the local model folder, normalised, the document prompt, our batch size.
+
+    ``model``: a sentence-transformers model already loaded from that folder, used as LangChain's client
+    instead of loading a second copy (pydantic's ``model_construct`` skips the constructor that loads it).
+    """
+    fields = {
+        "model_name": str(model_folder),
+        "model_kwargs": {"device": "cpu", "local_files_only": True},
+        "encode_kwargs": {"normalize_embeddings": True, "batch_size": batch_size, "prompt_name": "document"},
+    }
+    if model is not None:
+        return embeddings_class.model_construct(client=model, **fields)
+    return embeddings_class(**fields)
 
 
 def measure_langchain(
@@ -91,12 +99,14 @@ def measure_langchain(
     rounds: int = 1,
     batch_size: int = 16,
     project_index: tuple[Path, list[float]] | None = None,
+    shared_model: Any = None,
 ) -> LangchainResult:
     """Interleave ``rounds`` × (project build, LangChain build), then per question project dense,
     LangChain and project hybrid searches (k=10, no query cache on either side).
 
     ``project_index`` (index folder, build seconds) reuses builds measured earlier in the run
-    instead of building again (the quick bench).
+    instead of building again, and ``shared_model`` (the project encoder's sentence-transformers model)
+    spares LangChain a second model load (the quick bench).
     """
     faiss_store, embeddings_class, document_class, module = load_langchain()
     chunks = [chunk for release in releases for chunk in chunk_release(release)]
@@ -117,8 +127,8 @@ def measure_langchain(
         for chunk in chunks
     ]
     started = time.perf_counter()
-    embeddings = langchain_embeddings(embeddings_class, model_folder, batch_size)
-    result = LangchainResult(module, len(chunks), round(time.perf_counter() - started, 3))
+    embeddings = langchain_embeddings(embeddings_class, model_folder, batch_size, shared_model)
+    result = LangchainResult(module, len(chunks), round(time.perf_counter() - started, 3), shared_model is not None)
     if module != "langchain_huggingface":
         result.notes.append(
             "HuggingFaceEmbeddings from langchain_community (langchain-huggingface needs huggingface-hub<2, "

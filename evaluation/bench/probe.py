@@ -12,9 +12,15 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from evaluation.bench.memory import mib, peak_rss_bytes, rss_bytes
 from evaluation.bench.stats import LatencySummary
+
+if TYPE_CHECKING:  # imported lazily at run time: the baseline RSS is taken before the model's libraries load
+    from index.encoder import Encoder
+
+PROBE_MODE = "hybrid"  # retrieval mode of memory probes (BM25 loaded too: the larger footprint)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -27,7 +33,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--random-encoder", type=int, metavar="DIM", help="random vectors instead of a model")
     serve.add_argument("--questions", type=int, default=10, help="how many questions to ask")
     serve.add_argument("--questions-file", type=Path, help="JSONL with a 'text' field per line")
-    serve.add_argument("--mode", default="hybrid")
+    serve.add_argument("--mode", default=PROBE_MODE)
     serve.add_argument("--threshold", type=float, help="no-answer threshold (default: the assistant's)")
     serve.add_argument("--threads", type=int, help="torch and FAISS threads (default: theirs)")
     return parser
@@ -41,7 +47,7 @@ def _questions(arguments: argparse.Namespace) -> list[str]:
 
 
 def serve(arguments: argparse.Namespace) -> dict:
-    from assistant.service import NO_ANSWER_THRESHOLD, Assistant
+    from assistant.service import NO_ANSWER_THRESHOLD
     from evaluation.bench.synthetic import RandomEncoder
     from index.encoder import load_encoder
     from index.settings import load_settings
@@ -62,9 +68,17 @@ def serve(arguments: argparse.Namespace) -> dict:
         threshold = NO_ANSWER_THRESHOLD if arguments.threshold is None else arguments.threshold
     facts["encoder_seconds"] = round(time.perf_counter() - started, 3)
     facts["encoder_rss_mib"] = mib(rss_bytes())
+    facts.update(open_and_ask(arguments.index_dir, encoder, _questions(arguments), arguments.mode, threshold))
+    return facts
 
+
+def open_and_ask(index_dir: Path, encoder: Encoder, questions: list[str], mode: str, threshold: float) -> dict:
+    """Open ``index_dir`` through the chat's ``Assistant`` and ask ``questions``: seconds, RSS after each step, peak."""
+    from assistant.service import Assistant
+
+    facts: dict = {}
     started = time.perf_counter()
-    assistant = Assistant(arguments.index_dir, encoder, mode=arguments.mode, threshold=threshold)
+    assistant = Assistant(index_dir, encoder, mode=mode, threshold=threshold)
     facts["open_seconds"] = round(time.perf_counter() - started, 3)
     facts["open_rss_mib"] = mib(rss_bytes())
     facts["open_peak_rss_mib"] = mib(peak_rss_bytes())
@@ -72,7 +86,7 @@ def serve(arguments: argparse.Namespace) -> dict:
     facts["mode"] = assistant.mode
 
     seconds, statuses = [], {}
-    for question in _questions(arguments):
+    for question in questions:
         started = time.perf_counter()
         answer, _ = assistant.ask(question)
         seconds.append(time.perf_counter() - started)

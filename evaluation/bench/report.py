@@ -119,6 +119,7 @@ def headline_rows(results: dict) -> list[tuple[str, str]]:
                     f"recall@10 {chosen['recall_at_10']:.3f}, p50 {chosen['latency']['p50_ms']:.2f} vs "
                     f"{exact['settings'][0]['latency']['p50_ms']:.1f} ms",
                 ))
+    rows += _shipped_rows(sections.get("scale"))
     compression = sections.get("compression")
     if _ok(compression) and compression["results"]:
         base = compression["results"][0]
@@ -134,7 +135,10 @@ def headline_rows(results: dict) -> list[tuple[str, str]]:
                 ))
     memory = sections.get("memory")
     if _ok(memory):
-        rows.append(("Peak RSS serving the seed corpus (model + index)", f"{memory['peak_rss_mib']:,.0f} MiB"))
+        label = "Peak RSS serving the seed corpus (model + index)"
+        if memory.get("method") == "in-process":
+            label = "Peak RSS of the quick bench process (model + index; upper bound)"
+        rows.append((label, f"{memory['peak_rss_mib']:,.0f} MiB"))
     largest_serving = _largest_serving(sections)
     if largest_serving:
         n, serving = largest_serving
@@ -144,6 +148,28 @@ def headline_rows(results: dict) -> list[tuple[str, str]]:
             estimate = f"{serving['peak_rss_mib'] + model:,.0f} MiB"
             rows.append((f"Estimated peak serving {n:,} chunks with the model", estimate))
     return rows
+
+
+def _shipped_rows(scale: Any) -> list[tuple[str, str]]:
+    """Recall and latency of the layout the product ships, at the largest size measured, per data set."""
+    if not _ok(scale) or not scale:
+        return []
+    largest = max(scale, key=lambda size: size["n"])
+    rows = []
+    for variant in largest["variants"]:
+        if variant["kind"] == "shipped":
+            chosen = variant["settings"][0]
+            rows.append((
+                f"Shipped layout at {largest['n']:,} chunks, {variant['dataset']} ({_layout(variant['layout'])})",
+                (f"recall@10 {chosen['recall_at_10']:.3f}, p50 {chosen['latency']['p50_ms']:.2f} ms "
+                 f"(language filter: recall@10 {variant['filtered_recall_at_10']:.3f})"),
+            ))
+    return rows
+
+
+def _layout(plan: dict) -> str:
+    """``exact`` or ``IVF nlist=…, nprobe=…`` for an ``IndexPlan`` dict."""
+    return "exact" if plan["kind"] != "ivf" else f"IVF nlist={plan['nlist']}, nprobe={plan['nprobe']}"
 
 
 def _fmt_ms(summary: dict) -> str:
@@ -188,6 +214,7 @@ def render_markdown(results: dict) -> str:
         "",
         _machine(results),
         "",
+        *_quick_notice(results),
         "## Summary (README table)",
         "",
         readme_table(results),
@@ -222,6 +249,23 @@ def render_markdown(results: dict) -> str:
         "",
     ]
     return "\n".join(parts)
+
+
+def _quick_notice(results: dict) -> list[str]:
+    """A warning block on quick runs: small samples, indicative figures only."""
+    if not results.get("quick"):
+        return []
+    samples = results.get("samples") or {}
+    sizes = ", ".join(f"{n:,}" for n in samples.get("scale_sizes", [])) or MISSING
+    notice = (
+        f"> **Quick run with small samples: indicative figures only.** The model sections use "
+        f"{len(samples.get('releases', []))} of {samples.get('corpus_releases', MISSING)} releases (the shortest "
+        f"text) and {samples.get('questions', MISSING)} golden questions, one round; the scale curve stops at "
+        f"{sizes} chunks; memory is measured inside the bench process and LangChain reuses the project's loaded model; "
+        f"torch and FAISS on {samples.get('threads') or 'their default'} thread(s). "
+        "Run `assistant bench` (full) for the figures the README quotes."
+    )
+    return [notice, ""]
 
 
 def _machine(results: dict) -> str:
@@ -314,7 +358,9 @@ def _scale(scale: Any, rule: Any) -> str:
         "text embeddings. Latencies are single queries (k=10) as the chat searches, on one FAISS thread (see the "
         "threads column below for why); recall@10 is against exact search. "
         f"The filtered columns restrict to one language (`{_filter_language()}`) with an `IDSelectorBatch`, as the "
-        "chat's language filter does. Memory: RSS retained after the build and the on-disk (= serialised) size.",
+        "chat's language filter does. Memory: RSS retained after the build and the on-disk (= serialised) size. "
+        "*shipped* = the layout the product builds for that size (`index.faiss_layout.choose_index` + "
+        "`build_index`, searched with its own nprobe); the other rows are the bench's sweeps.",
         "",
     ]
     rows = []
@@ -323,7 +369,7 @@ def _scale(scale: Any, rule: Any) -> str:
             chosen = _chosen(variant)
             rows.append((
                 size["n"], variant["dataset"], variant["kind"],
-                f"{variant['knob']}={variant['chosen']}" if variant["knob"] else "",
+                _setting_cell(variant),
                 variant["build_seconds"], variant["retained_mib"], variant["disk_mib"],
                 chosen["latency"]["p50_ms"], chosen["latency"]["p95_ms"], chosen["latency"]["p99_ms"],
                 chosen["recall_at_10"],
@@ -361,14 +407,22 @@ def _scale(scale: Any, rule: Any) -> str:
          "reconstruct-all s (est.)", "exact p50 ms by FAISS threads"), size_rows,
     ))
     if _ok(rule):
-        lines += ["", f"Proposed rule: exact `IndexFlatIP` up to {rule['exact_limit']:,} chunks, IVF above "
-                  "(nlist ≈ √n, nprobe ≈ 3 % of nlist):", ""]
+        share = rule.get("nprobe_share", 0.03)
+        rule_text = (f"Shipped rule (`index.faiss_layout.choose_index`): exact `IndexFlatIP` up to "
+                     f"{rule['exact_limit']:,} chunks, IVF above (nlist ≈ √n, nprobe ≈ {share:.0%} of nlist):")
+        lines += ["", rule_text, ""]
         lines.append(table(("chunks", "index", "nlist", "nprobe"),
                            [(int(n), p["kind"], p["nlist"], p["nprobe"]) for n, p in rule["plans"].items()]))
     hnsw = _hnsw_extrapolation(scale)
     if hnsw:
         lines += ["", hnsw]
     return "\n".join(lines)
+
+
+def _setting_cell(variant: dict) -> str:
+    if variant.get("layout"):
+        return f"index.faiss_layout: {_layout(variant['layout'])}"
+    return f"{variant['knob']}={variant['chosen']}" if variant["knob"] else ""
 
 
 def _filter_language() -> str:
@@ -397,7 +451,7 @@ def _memory(memory: Any, compression: Any, sections: dict) -> str:
     if _ok(memory):
         lines.append(table(
             ("process", "baseline MiB", "after model MiB", "after index MiB", "peak MiB", "open s", "answer p50 ms"),
-            [("serving the seed corpus (real model)", memory["baseline_rss_mib"], memory["encoder_rss_mib"],
+            [(_memory_label(memory), memory["baseline_rss_mib"], memory["encoder_rss_mib"],
               memory["open_rss_mib"], memory["peak_rss_mib"], memory["open_seconds"],
               _ms(memory.get("answer_latency")))],
         ))
@@ -429,6 +483,13 @@ def _memory(memory: Any, compression: Any, sections: dict) -> str:
     return "\n".join(lines)
 
 
+def _memory_label(memory: dict) -> str:
+    if memory.get("method") == "in-process":
+        return (f"the bench process (quick run: in-process; {memory.get('before_open_rss_mib'):,.0f} MiB before "
+                "opening, peak over the whole run so far: upper bounds)")
+    return "serving the seed corpus (real model, fresh process)"
+
+
 def _langchain(langchain: Any) -> str:
     if not _ok(langchain):
         return _error("LangChain comparison", langchain)
@@ -441,10 +502,14 @@ def _langchain(langchain: Any) -> str:
          None),
         ("query p50 ms (project hybrid)", _ms(langchain["project_hybrid"]), None, None),
     ]
-    notes = " ".join(langchain.get("notes", []))
+    notes = " ".join(note.rstrip(".") + "." for note in langchain.get("notes", []))
+    if langchain.get("shared_model"):
+        loaded = "the project's loaded model wrapped by LangChain (quick run: no second load)"
+    else:
+        loaded = f"model loaded by LangChain in {langchain['model_load_seconds']} s"
     return (
-        f"{langchain['chunks']} chunks (this project's chunker), model loaded by LangChain in "
-        f"{langchain['model_load_seconds']} s ({langchain['embeddings_module']}). Project build = chunk + embed + "
+        f"{langchain['chunks']} chunks (this project's chunker), {loaded} "
+        f"({langchain['embeddings_module']}). Project build = chunk + embed + "
         "cache + SQLite + BM25 + FAISS + checksums + fsync; LangChain build = `FAISS.from_documents` + `save_local`. "
         "Queries interleaved question by question, no query cache on either side. "
         f"Same top-1 passage: {langchain['same_top1_share']:.0%}. {notes}\n\n"

@@ -3,8 +3,10 @@
 Per size: a chunk database like a real generation's (rows copied from the seed releases), then
 per data set (clustered, uniform) every index variant: build time, memory (RSS retained and peak
 during the build), size on disk, single-query latency, recall@10 against exact search, with and
-without a language filter. A serving process is started on the generation to measure start-up
-time, memory and answer latency without the model (random query vectors).
+without a language filter. Besides the sweeps, the layout the product ships for that size
+(``index.faiss_layout.choose_index`` + ``build_index``, its own nprobe) is measured as is. A serving
+process is started on the generation to measure start-up time, memory and answer latency without the
+model (random query vectors).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import shutil
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 
 import faiss
@@ -43,7 +46,7 @@ from evaluation.bench.synthetic import (
     synthetic_vectors,
     write_chunk_database,
 )
-from index import chunk_db
+from index import chunk_db, faiss_layout
 from index.chunking import Chunk
 from index.store import CHUNKS_FILE
 
@@ -51,6 +54,7 @@ RECALL_TARGET = 0.95
 K = 10
 FILTER_LANGUAGE = "mk"
 RECONSTRUCT_SAMPLE = 2000
+SHIPPED = "shipped"  # the product's layout for the size (exact or IVF), measured with its own knobs
 
 
 @dataclass
@@ -73,6 +77,7 @@ class VariantResult:
     supports_removal: bool
     settings: list[SettingResult] = field(default_factory=list)
     chosen: int | None = None
+    layout: dict | None = None  # IndexPlan of the shipped layout
     filtered_recall_at_10: float | None = None
     filtered_latency: LatencySummary | None = None
     notes: list[str] = field(default_factory=list)
@@ -149,6 +154,51 @@ def _pick(settings: Sequence[SettingResult]) -> int | None:
     return max(settings, key=lambda item: item.recall_at_10).value
 
 
+def _setting(
+    index: faiss.Index,
+    value: int | None,
+    params: faiss.SearchParameters | None,
+    queries: np.ndarray,
+    truth: np.ndarray,
+    timed_queries: np.ndarray,
+) -> SettingResult:
+    """Recall@10 of ``index`` searched with ``params`` over ``queries``, and single-query latency."""
+    recall = ann.recall_at_k(ann.search_ids(index, queries, K, params), truth, K)
+    return SettingResult(value, round(recall, 4), ann.single_query_latency(index, timed_queries, K, params))
+
+
+def shipped_variant(
+    plan: faiss_layout.IndexPlan,
+    vectors: np.ndarray,
+    ids: np.ndarray,
+    dataset: str,
+    queries: np.ndarray,
+    truth: np.ndarray,
+    filtered_truth: np.ndarray,
+    allowed: np.ndarray,
+    config: ScaleConfig,
+    scratch: Path,
+) -> VariantResult:
+    """The product's layout ``plan`` built by ``faiss_layout.build_index`` and searched with its own knobs."""
+    index, seconds, retained, peak = _measure_build(partial(faiss_layout.build_index, plan, vectors, ids))
+    result = VariantResult(
+        dataset=dataset, n=len(vectors), kind=SHIPPED, knob="", build_seconds=round(seconds, 3),
+        retained_mib=retained, build_peak_mib=peak, disk_mib=_disk_mib(index, scratch), supports_removal=True,
+        chosen=plan.nprobe or None, layout=plan.to_dict(),
+    )
+    if plan.kind == faiss_layout.EXACT:  # a full scan per query: fewer queries keep it affordable
+        queries, truth = queries[: config.exact_latency_queries], truth[: config.exact_latency_queries]
+        filtered_truth = filtered_truth[: config.exact_latency_queries]
+    timed = queries[: config.latency_queries]
+    plain, filtered = faiss_layout.search_parameters(plan, None), faiss_layout.search_parameters(plan, allowed)
+    result.settings.append(_setting(index, result.chosen, plain, queries, truth, timed))
+    restricted = _setting(index, result.chosen, filtered, queries, filtered_truth, timed)
+    result.filtered_recall_at_10, result.filtered_latency = restricted.recall_at_10, restricted.latency
+    del index
+    gc.collect()
+    return result
+
+
 def _variant(
     kind: str,
     build: Callable[[], faiss.Index],
@@ -181,14 +231,11 @@ def _variant(
     timed_queries = queries[: config.latency_queries]
     for value in values:
         params = ann.search_parameters(kind, value)
-        recall = ann.recall_at_k(ann.search_ids(index, queries, K, params), truth, K)
-        latency = ann.single_query_latency(index, timed_queries, K, params)
-        result.settings.append(SettingResult(value, round(recall, 4), latency))
+        result.settings.append(_setting(index, value, params, queries, truth, timed_queries))
     result.chosen = _pick(result.settings)
-    params = ann.search_parameters(kind, result.chosen, allowed)
-    filtered = ann.search_ids(index, queries, K, params)
-    result.filtered_recall_at_10 = round(ann.recall_at_k(filtered, filtered_truth, K), 4)
-    result.filtered_latency = ann.single_query_latency(index, timed_queries, K, params)
+    filtered = _setting(index, result.chosen, ann.search_parameters(kind, result.chosen, allowed), queries,
+                        filtered_truth, timed_queries)
+    result.filtered_recall_at_10, result.filtered_latency = filtered.recall_at_10, filtered.latency
     if kind == ann.HNSW and not result.supports_removal:
         result.notes.append("remove_ids is not supported: every changed release would force a full rebuild")
     del index
@@ -261,7 +308,7 @@ def measure_size(
         vectors = synthetic_vectors(dataset, n, config.dimension, config.seed + 1 + number, centroids)
         queries = synthetic_vectors(dataset, config.queries, config.dimension, config.seed + 100 + number, centroids)
 
-        exact, seconds, retained, peak = _measure_build(lambda: ann.exact_index(vectors, ids))
+        exact, seconds, retained, peak = _measure_build(partial(ann.exact_index, vectors, ids))
         truth = ann.search_ids(exact, queries, K)
         filtered_truth = ann.search_ids(exact, queries, K, ann.search_parameters(ann.EXACT, None, allowed))
         exact_result = VariantResult(
@@ -284,13 +331,17 @@ def measure_size(
         gc.collect()
 
         arguments = (dataset, n, queries, truth, filtered_truth, allowed, config, work_dir)
-        size.variants.append(_variant(ann.EXACT_FP16, lambda: ann.fp16_index(vectors, ids), *arguments))
-        nlist = ann.ivf_list_count(n)
-        ivf = _variant(ann.IVF, lambda: ann.ivf_index(vectors, ids, nlist), *arguments)
+        size.variants.append(_variant(ann.EXACT_FP16, partial(ann.fp16_index, vectors, ids), *arguments))
+        size.variants.append(
+            shipped_variant(faiss_layout.choose_index(n), vectors, ids, dataset, queries, truth, filtered_truth,
+                            allowed, config, work_dir)
+        )
+        nlist = faiss_layout.ivf_list_count(n)
+        ivf = _variant(ann.IVF, partial(ann.ivf_index, vectors, ids, nlist), *arguments)
         ivf.notes.append(f"nlist={nlist}")
         size.variants.append(ivf)
         if n <= config.hnsw_max:
-            size.variants.append(_variant(ann.HNSW, lambda: ann.hnsw_index(vectors, ids), *arguments))
+            size.variants.append(_variant(ann.HNSW, partial(ann.hnsw_index, vectors, ids), *arguments))
         del vectors
         gc.collect()
         steps.update()

@@ -1,13 +1,18 @@
-"""Recall@10 of approximate vs exact results, the index variants and the index-type rule."""
+"""Recall@10 of approximate vs exact results, the index variants, and the shipped layout in the scale curve.
+
+The index-type rule itself (``index.faiss_layout``) is tested in tests/index/test_faiss_layout.py.
+"""
 
 from __future__ import annotations
 
-import math
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from evaluation.bench import ann
+from evaluation.bench.scale import SHIPPED, ScaleConfig, VariantResult, shipped_variant
+from index import faiss_layout
 
 
 def unit_rows(rows: int, dimension: int, seed: int) -> np.ndarray:
@@ -87,19 +92,39 @@ def test_only_hnsw_cannot_remove_vectors() -> None:
     assert not ann.removal_supported(ann.HNSW)
 
 
-def test_rule_keeps_exact_search_up_to_the_limit() -> None:
-    assert ann.choose_index(0) == ann.IndexPlan(ann.EXACT)
-    assert ann.choose_index(ann.EXACT_LIMIT) == ann.IndexPlan(ann.EXACT)
+def test_bench_ivf_is_the_product_layout_with_the_requested_lists() -> None:
+    vectors = unit_rows(300, 16, seed=6)
+    index = ann.ivf_index(vectors, np.arange(300, dtype=np.int64) + 1000, nlist=6)
+    assert faiss_layout.plan_of(index).kind == faiss_layout.IVF
+    assert faiss_layout.plan_of(index).nlist == 6
+    assert index.reconstruct(1007).tolist() == pytest.approx(vectors[7].tolist())  # chunk ids, as the store needs
 
 
-def test_rule_switches_to_ivf_with_sqrt_lists_and_3_percent_probes() -> None:
-    plan = ann.choose_index(1_000_000)
-    assert plan == ann.IndexPlan(ann.IVF, nlist=1000, nprobe=30)
-    larger = ann.choose_index(4_000_000)
-    assert larger.nlist == 2000 and larger.nprobe == math.ceil(2000 * 0.03)
-    assert ann.choose_index(300_000, exact_limit=500_000).kind == ann.EXACT
+def shipped(plan: faiss_layout.IndexPlan, tmp_path: Path) -> VariantResult:
+    vectors = unit_rows(400, 16, seed=7)
+    ids = np.arange(400, dtype=np.int64) * 2
+    queries = unit_rows(12, 16, seed=8)
+    exact = ann.exact_index(vectors, ids)
+    allowed = ids[::4]
+    truth = ann.search_ids(exact, queries, 10)
+    filtered_truth = ann.search_ids(exact, queries, 10, ann.search_parameters(ann.EXACT, None, allowed))
+    config = ScaleConfig(sizes=(400,), latency_queries=5, exact_latency_queries=4)
+    return shipped_variant(plan, vectors, ids, "uniform", queries, truth, filtered_truth, allowed, config, tmp_path)
 
 
-def test_rule_rejects_negative_sizes() -> None:
-    with pytest.raises(ValueError, match="non-negative"):
-        ann.choose_index(-1)
+def test_shipped_exact_layout_matches_exact_search(tmp_path: Path) -> None:
+    result = shipped(faiss_layout.IndexPlan(faiss_layout.EXACT), tmp_path)
+    assert result.kind == SHIPPED and result.layout == {"kind": "exact", "nlist": 0, "nprobe": 0}
+    assert result.chosen is None and len(result.settings) == 1
+    assert result.settings[0].recall_at_10 == 1.0 and result.filtered_recall_at_10 == 1.0
+    assert result.settings[0].latency.n == 4  # exact search: the shorter query list
+
+
+def test_shipped_ivf_layout_is_searched_with_its_own_nprobe(tmp_path: Path) -> None:
+    everything = shipped(faiss_layout.IndexPlan(faiss_layout.IVF, nlist=8, nprobe=8), tmp_path)
+    assert everything.chosen == 8 and everything.settings[0].value == 8
+    assert everything.settings[0].recall_at_10 == 1.0  # every list probed: exact results
+    assert everything.filtered_recall_at_10 == 1.0
+    assert everything.settings[0].latency.n == 5
+    one_list = shipped(faiss_layout.IndexPlan(faiss_layout.IVF, nlist=8, nprobe=1), tmp_path)
+    assert one_list.settings[0].recall_at_10 < 1.0  # uniform data: one list of eight misses neighbours

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from corpus.release import Release
@@ -89,3 +88,43 @@ def test_latency_parts_add_up_to_the_total(fake_index: Path) -> None:
 def test_latency_needs_questions(fake_index: Path) -> None:
     with pytest.raises(ValueError, match="no questions"):
         measure_latency(fake_index, HashingEncoder(64), [])
+
+
+def test_quick_subset_is_the_shortest_releases_in_corpus_order(shipped_releases: list[Release]) -> None:
+    from evaluation.bench.run import shortest_releases
+
+    shortest = min(shipped_releases, key=lambda release: len(release.text))
+    assert shortest_releases(shipped_releases, 1) == [shortest]
+    chosen = shortest_releases(shipped_releases, 2)
+    lengths = sorted(len(release.text) for release in shipped_releases)
+    assert sorted(len(release.text) for release in chosen) == lengths[:2]
+    assert [release.id for release in chosen] == sorted(release.id for release in chosen)  # corpus order kept
+    assert shortest_releases(shipped_releases, None) == shipped_releases
+    with pytest.raises(ValueError, match="at least one release"):
+        shortest_releases(shipped_releases, 0)
+
+
+def test_golden_questions_answered_by_the_subset_come_first_one_language_after_another() -> None:
+    import json
+
+    from evaluation.bench.run import _golden_questions
+    from evaluation.golden_set import GOLDEN_FILE
+
+    items = [json.loads(line) for line in GOLDEN_FILE.read_text(encoding="utf-8").splitlines() if line.strip()]
+    target = next(item["answer_release"] for item in reversed(items) if item["answer_release"])  # not first in file
+    answered = [item for item in items if item["answer_release"] == target]
+    languages = list(dict.fromkeys(item["lang"] for item in answered))
+    chosen = _golden_questions(len(languages), {target})
+    first_per_language = [next(item["text"] for item in answered if item["lang"] == lang) for lang in languages]
+    assert chosen == first_per_language
+    assert _golden_questions(3, set()) == [item["text"] for item in items[:3]]  # no subset: file order
+
+
+def test_in_process_memory_opens_the_index_and_answers(fake_index: Path) -> None:
+    from evaluation.bench.footprint import in_process_memory
+
+    facts = in_process_memory(fake_index, HashingEncoder(64), ["What did IOM discuss in Budva?"], 100.0, 900.0)
+    assert facts["method"] == "in-process"
+    assert (facts["baseline_rss_mib"], facts["encoder_rss_mib"]) == (100.0, 900.0)
+    assert facts["answer_latency"]["n"] == 1 and sum(facts["statuses"].values()) == 1
+    assert facts["peak_rss_mib"] >= facts["open_rss_mib"] > 0  # the process's peak so far: never below now

@@ -123,24 +123,40 @@ def test_a_small_run_with_the_fake_encoder_renders_every_measured_section(tmp_pa
         corpus_dir=REPO_CORPUS,
         ntrex_dir=tmp_path / "no-ntrex",
         work_dir=tmp_path / "work",
-        sections=("indexing", "latency", "query_model", "scale", "reindex_scale"),
+        sections=("indexing", "latency", "memory", "query_model", "scale", "reindex_scale"),
         progress=False,
         scale_sizes=(1500,),
         reindex_sizes=(6,),
         question_count=3,
     )
+    import torch
+
+    threads_before = torch.get_num_threads()
     outcome = run_bench(config).to_dict()
     failed = {name: section["error"] for name, section in outcome["sections"].items() if "error" in section}
     assert failed == {}
+    # quick runs use one thread and give the process its thread counts back
+    assert outcome["samples"]["threads"] == 1 and outcome["machine"]["torch_threads"] == 1
+    assert torch.get_num_threads() == threads_before
     scale = outcome["sections"]["scale"][0]
     assert scale["n"] == 1500
-    assert {variant["kind"] for variant in scale["variants"]} == {"exact", "exact-fp16", "ivf", "hnsw"}
+    assert {variant["kind"] for variant in scale["variants"]} == {"exact", "exact-fp16", "shipped", "ivf", "hnsw"}
+    shipped = [variant for variant in scale["variants"] if variant["kind"] == "shipped"]
+    assert [variant["layout"]["kind"] for variant in shipped] == ["exact", "exact"]  # 1,500 chunks: exact search
     assert scale["serving"]["chunks"] == 1500  # the probe opened the synthetic generation
     exact = next(v for v in scale["variants"] if v["kind"] == "exact")
     assert exact["settings"][0]["recall_at_10"] == 1.0
+    # quick: the shortest release, questions it answers, memory measured in this process
+    assert len(outcome["samples"]["releases"]) == 1 and outcome["samples"]["questions"] == 3
+    assert outcome["sections"]["indexing"]["releases"] == 1
+    memory = outcome["sections"]["memory"]
+    assert memory["method"] == "in-process" and memory["chunks"] == outcome["sections"]["indexing"]["chunks"]
     markdown = render_markdown(outcome)
     assert "not rendered" not in markdown and "failed" not in markdown
     assert "| 1,500 | clustered | ivf |" in markdown
+    assert "| 1,500 | clustered | shipped | index.faiss_layout: exact |" in markdown
+    assert "Quick run with small samples" in markdown
+    assert "Shipped layout at 1,500 chunks, clustered (exact)" in dict(headline_rows(outcome))
 
 
 def test_missing_langchain_is_reported_with_the_install_hint(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -152,3 +168,23 @@ def test_missing_langchain_is_reported_with_the_install_hint(monkeypatch: pytest
     with pytest.raises(LangchainMissingError) as raised:
         load_langchain()
     assert INSTALL_HINT in str(raised.value)
+
+
+def test_langchain_can_wrap_an_already_loaded_model(tmp_path: Path) -> None:
+    pytest.importorskip("langchain_community", reason="the bench extra (langchain-community) is not installed")
+    from evaluation.bench.langchain_stack import langchain_embeddings, load_langchain
+
+    class LoadedModel:
+        def __init__(self) -> None:
+            self.calls: list[tuple[list[str], dict]] = []
+
+        def encode(self, texts: list[str], **options: object) -> np.ndarray:
+            self.calls.append((texts, options))
+            return np.ones((len(texts), 3), dtype=np.float32)
+
+    model = LoadedModel()
+    embeddings = langchain_embeddings(load_langchain()[1], tmp_path / "no-model-here", 4, model=model)
+    assert embeddings.embed_documents(["one\ntwo"]) == [[1.0, 1.0, 1.0]]
+    texts, options = model.calls[0]
+    assert texts == ["one two"]  # LangChain's own preprocessing still applies
+    assert options["prompt_name"] == "document" and options["batch_size"] == 4

@@ -54,3 +54,26 @@ def test_small_ntrex_headline_slice(real_cached, ntrex_dir: Path, tmp_path: Path
     assert result.overall()["recall@1"].mean >= 0.8, result.overall()
     matrix = result.matrix("mrr@10", LANGUAGE_TAGS)
     assert all(value >= 0.5 for row in matrix for value in row if value == value), matrix
+
+
+def test_golden_set_and_ntrex_slice_score_the_same_on_faiss_and_milvus(
+    real_cached, shipped_releases, ntrex_dir: Path, tmp_path: Path
+) -> None:
+    """Exact search on both backends: every per-question score agrees (tolerance 1e-6)."""
+    settings, encoder = real_cached
+    milvus = settings.with_overrides(vector_store="vectors/milvus.db")
+    golden = {}
+    ntrex = {}
+    for name, chosen in (("faiss", settings), ("milvus", milvus)):
+        out = tmp_path / name
+        golden[name] = run_golden_evaluation(chosen, encoder, ["dense"], out, shipped_releases, progress=False)
+        ntrex[name] = run_ntrex_evaluation(chosen, encoder, ntrex_dir, 2, ["passage"], ["dense"], out, progress=False)
+    pairs = [(golden["faiss"].results[0], golden["milvus"].results[0])]
+    pairs.append((ntrex["faiss"].results["passage"][0], ntrex["milvus"].results["passage"][0]))
+    for on_faiss, on_milvus in pairs:
+        assert on_milvus.config.data["vector_store"]["backend"] == "milvus"
+        assert "vector_store" not in on_faiss.config.data and on_faiss.config.hash != on_milvus.config.hash
+        assert on_faiss.scores.keys() == on_milvus.scores.keys() and on_faiss.n == on_milvus.n > 0
+        for metric, per_query in on_faiss.scores.items():
+            for query, value in per_query.items():
+                assert on_milvus.scores[metric][query] == pytest.approx(value, abs=1e-6), (metric, query)

@@ -172,3 +172,19 @@ def test_add_cleans_the_file_with_the_corpus_boilerplate(
     (text,) = index.db.execute("SELECT text FROM releases WHERE id = ?", [seed.stem]).fetchone()
     assert "WHO WE ARE" not in text and "Budva" in text
     assert "5 releases" in run("index", "status").stdout
+
+
+def test_migrate_to_milvus_lite_and_back_keeps_search_results(run, built_home: Path) -> None:
+    question = ("search", "Skopje meeting", "-k", "3", "--model", "fake:64")
+    before = run(*question)
+    moved = run("index", "migrate", "--to", "vectors/milvus.db")
+    assert moved.exit_code == 0, moved.output
+    assert "Index migrated" in moved.stdout and "none re-embedded" in moved.stdout
+    assert json.loads((built_home / "settings.json").read_text())["vector_store"] == "vectors/milvus.db"
+    status = run("index", "status")
+    assert "backend milvus" in status.stdout and "collection press_default_" in status.stdout
+    assert run(*question).stdout == before.stdout
+    back = run("index", "migrate", "--to", "faiss")
+    assert back.exit_code == 0 and "backend faiss" in run("index", "status").stdout
+    assert_one_red_line(run("index", "migrate", "--to", "faiss"), "already in faiss")
+    assert_one_red_line(run("index", "migrate", "--to", "gopher://x"), "unsupported vector store")

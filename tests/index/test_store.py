@@ -84,6 +84,7 @@ def test_a_generation_holds_vectors_database_lexical_leg_and_manifest(
     assert set(manifest["files"]) == listed - {"manifest.json"}
     assert {name for name in listed if not name.startswith("lexical/")} == {
         "vectors.faiss",
+        "chunk_columns.npz",
         "chunks.sqlite",
         "manifest.json",
     }  # no boilerplate.json: this build was given no boilerplate model
@@ -92,7 +93,8 @@ def test_a_generation_holds_vectors_database_lexical_leg_and_manifest(
     assert manifest["releases"] == 7 and manifest["chunks"] == 7
     assert manifest["chunking"]["chunk_size"] == 900
     index = open_index(index_dir, "fake:64")
-    assert index.vectors.ntotal == 7
+    assert index.vectors.count() == 7
+    assert index.vectors.describe()["backend"] == manifest["extra"]["vector_store"]["backend"] == "faiss"
     tables = {row[0] for row in index.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert {"releases", "chunks"} <= tables
 
