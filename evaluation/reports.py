@@ -61,7 +61,7 @@ def write_report(
     markdown = out_dir / f"{name}.md"
     write_text_atomic(markdown, "\n".join(lines).rstrip() + "\n")
     json_path = out_dir / f"{name}.json"
-    payload = {"title": title, "facts": facts, "notes": list(notes), "sections": [_section_json(s) for s in sections]}
+    payload = {"title": title, "facts": facts, "notes": list(notes), "sections": [_section_json(s, out_dir) for s in sections]}
     write_text_atomic(json_path, json.dumps(_finite(payload), ensure_ascii=False, indent=1, default=str) + "\n")
     return ReportFiles(markdown, json_path, tuple(images))
 
@@ -116,7 +116,17 @@ def _section_markdown(section: ReportSection) -> list[str]:
     return lines
 
 
-def _section_json(section: ReportSection) -> dict[str, Any]:
+def report_relative(path: str, out_dir: Path) -> str:
+    """``path`` relative to the report folder when it lies inside it, so reports can be moved and shared."""
+    if not path:
+        return path
+    try:
+        return Path(path).resolve().relative_to(out_dir.resolve()).as_posix()
+    except ValueError:
+        return path
+
+
+def _section_json(section: ReportSection, out_dir: Path) -> dict[str, Any]:
     return {
         "task": section.task,
         "title": section.title,
@@ -127,7 +137,7 @@ def _section_json(section: ReportSection) -> dict[str, Any]:
                 "run_name": result.config.run_name,
                 "config_hash": result.config.hash,
                 "config": result.config.as_dict(),
-                "run_file": result.run_file,
+                "run_file": report_relative(result.run_file, out_dir),
                 "n": result.n,
                 "overall": {metric: summary.as_dict() for metric, summary in result.overall().items()},
                 "breakdowns": {grouping: summaries_to_dict(result.breakdown(grouping)) for grouping in section.groupings},

@@ -29,7 +29,7 @@ from index.chunking import Chunk, ChunkingParams, chunk_release
 from index.embedding_cache import EmbeddingCache, EmbeddingStats, embed_with_cache
 from index.encoder import DOCUMENT_PROMPT, Encoder
 from index.settings import Settings
-from index.store_location import collection_base
+from index.store_location import StoreLocation, collection_base
 from index.store import (
     IndexModelMismatchError,
     IndexStoreError,
@@ -328,10 +328,14 @@ def _base_for_build(
         base.close()
         return None, "chunking parameters changed"
     wanted = settings.store_location
-    if (base.location.backend, base.location.uri) != (wanted.backend, wanted.uri):
+    if _store_key(base.location) != _store_key(wanted):
         base.close()
         return None, f"vector store changed from {base.location.label()} to {wanted.label()}"
     return base, None
+
+
+def _store_key(location: StoreLocation) -> tuple[str, str, str]:
+    return (location.backend, location.uri, location.index_type if location.is_milvus else "")
 
 
 def _open_live(settings: Settings) -> OpenIndex | None:

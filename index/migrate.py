@@ -67,7 +67,7 @@ def migrate_index(
             source_label = source.location.label()
         finally:
             source.close()
-    save_vector_store_setting(settings.home, target_uri)
+    save_vector_store_setting(settings.home, target_uri, target.index_type if target.is_milvus else None)
     return MigrationReport(source_label, target.label(), generation, releases, chunks, time.perf_counter() - started)
 
 
@@ -92,11 +92,13 @@ def _vectors(store: object, entries: list[ChunkEntry], dimension: int) -> np.nda
     return np.stack([found[entry.chunk_id] for entry in entries]).reshape(len(entries), dimension)
 
 
-def save_vector_store_setting(home: Path, value: str) -> None:
-    """Set ``vector_store`` in ``settings.json``, keeping the other settings (atomic write)."""
+def save_vector_store_setting(home: Path, value: str, milvus_index_type: str | None = None) -> None:
+    """Set ``vector_store`` (and ``milvus_index_type``) in ``settings.json``, keeping the others (atomic write)."""
     path = home / SETTINGS_FILE
     stored = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
     if not isinstance(stored, dict):
         raise ValueError(f"{path} must hold a JSON object")
     stored["vector_store"] = value
+    if milvus_index_type is not None:
+        stored["milvus_index_type"] = milvus_index_type
     atomic_write_text(path, json.dumps(stored, indent=2, ensure_ascii=False) + "\n")

@@ -23,7 +23,7 @@ DEFAULT_MODEL = "embeddinggemma-300m"
 SETTINGS_FILE = "settings.json"
 REPO_CORPUS = Path(__file__).resolve().parent.parent / "corpus" / "releases"
 RETRIEVAL_MODES = ("dense", "lexical", "hybrid")
-STORED_SETTINGS = ("model", "corpus_dir", "index_name", "retrieval_mode", "vector_store")
+STORED_SETTINGS = ("model", "corpus_dir", "index_name", "retrieval_mode", "vector_store", "milvus_index_type")
 _INDEX_NAME = re.compile(r"[A-Za-z0-9._-]+")
 
 
@@ -50,6 +50,7 @@ class Settings:
     retrieval_mode: str = "dense"
     # "faiss" (in-process, the default) or a Milvus URI / milvus-lite file: see index.store_location.
     vector_store: str = "faiss"
+    milvus_index_type: str = "FLAT"  # FLAT (exact), HNSW or IVF_FLAT; used when vector_store is Milvus
 
     @property
     def models_dir(self) -> Path:
@@ -71,7 +72,7 @@ class Settings:
     def store_location(self) -> StoreLocation:
         """Where new index generations put their vectors (``vector_store``)."""
         try:
-            return parse_location(self.vector_store, self.home)
+            return parse_location(self.vector_store, self.home, self.milvus_index_type.upper())
         except ValueError as error:
             raise SettingsError(f"setting 'vector_store': {error}") from None
 

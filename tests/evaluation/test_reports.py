@@ -10,7 +10,7 @@ import pytest
 
 from evaluation.config_hash import RunConfig
 from evaluation.metrics import compare_runs, ranking_to_run_entry
-from evaluation.reports import ReportSection, write_report
+from evaluation.reports import ReportSection, report_relative, write_report
 from evaluation.results import TaskResult
 
 TAGS = ("en", "mk")
@@ -71,3 +71,10 @@ def test_report_writes_markdown_json_and_heatmap(tmp_path: Path) -> None:
     assert files.images[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert f"]({files.images[0].name})" in markdown
     assert not [path for path in tmp_path.iterdir() if path.name.startswith(".")]
+
+
+def test_run_files_inside_the_report_folder_are_recorded_relative_to_it(tmp_path: Path) -> None:
+    assert report_relative(str(tmp_path / "runs" / "a.run.json"), tmp_path) == "runs/a.run.json"
+    outside = str(tmp_path.parent / "elsewhere.run.json")
+    assert report_relative(outside, tmp_path / "reports") == outside
+    assert report_relative("", tmp_path) == ""

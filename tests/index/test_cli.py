@@ -180,7 +180,8 @@ def test_migrate_to_milvus_lite_and_back_keeps_search_results(run, built_home: P
     moved = run("index", "migrate", "--to", "vectors/milvus.db")
     assert moved.exit_code == 0, moved.output
     assert "Index migrated" in moved.stdout and "none re-embedded" in moved.stdout
-    assert json.loads((built_home / "settings.json").read_text())["vector_store"] == "vectors/milvus.db"
+    stored = json.loads((built_home / "settings.json").read_text())
+    assert (stored["vector_store"], stored["milvus_index_type"]) == ("vectors/milvus.db", "FLAT")
     status = run("index", "status")
     assert "backend milvus" in status.stdout and "collection press_default_" in status.stdout
     assert run(*question).stdout == before.stdout

@@ -67,3 +67,10 @@ def test_descriptors_round_trip_and_damaged_ones_are_reported(tmp_path: Path) ->
 def test_each_full_build_gets_its_own_collection() -> None:
     names = {new_collection_name("press_default") for _ in range(20)}
     assert len(names) == 20 and all(name.startswith("press_default_") for name in names)
+
+
+def test_the_milvus_index_type_setting_reaches_the_location(tmp_path: Path) -> None:
+    settings = Settings(home=tmp_path, vector_store="milvus://host:19530", milvus_index_type="hnsw")
+    assert settings.store_location.index_type == "HNSW"
+    with pytest.raises(SettingsError, match="unknown Milvus index type"):
+        _ = Settings(home=tmp_path, vector_store="milvus://host:19530", milvus_index_type="ANNOY").store_location

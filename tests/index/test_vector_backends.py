@@ -184,3 +184,18 @@ def test_migrating_to_the_store_in_use_is_refused(tmp_path: Path, fake_encoder) 
     build_index(settings, fake_encoder, small_corpus(), progress=False)
     with pytest.raises(ValueError, match="already in faiss"):
         migrate_index(settings, "faiss", parse_location("faiss", settings.home), progress=False)
+
+
+def test_changing_the_milvus_index_type_rebuilds_into_a_new_collection(tmp_path: Path) -> None:
+    encoder = HashingEncoder(64)
+    flat = milvus_settings(Settings(home=tmp_path / "home"))
+    build_index(flat, encoder, small_corpus(), progress=False)
+    hnsw = dataclasses.replace(flat, milvus_index_type="HNSW")
+    report = build_index(hnsw, encoder, small_corpus(), progress=False)
+    assert report.written and "(FLAT) to milvus" in report.full_rebuild_reason
+    index = open_index(hnsw.index_dir)
+    try:
+        assert index.vectors.describe()["index_type"] == "HNSW"
+        assert Searcher(index, encoder, "dense").search("humanitarian assistance", k=3)
+    finally:
+        index.close()
