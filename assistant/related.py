@@ -81,13 +81,36 @@ class ChunkAlignment:
     """All chunk vectors of one generation, grouped by release, for alignment scores."""
 
     def __init__(self, chunk_vectors: Mapping[str, np.ndarray]) -> None:
-        self.ids = sorted(release_id for release_id, vectors in chunk_vectors.items() if len(vectors))
-        blocks = [np.asarray(chunk_vectors[release_id], dtype=np.float32) for release_id in self.ids]
-        self.matrix = np.concatenate(blocks) if blocks else np.zeros((0, 0), dtype=np.float32)
-        sizes = np.array([len(block) for block in blocks], dtype=np.int64)
-        self.starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64) if len(sizes) else sizes
+        ids = sorted(release_id for release_id, vectors in chunk_vectors.items() if len(vectors))
+        blocks = [np.asarray(chunk_vectors[release_id], dtype=np.float32) for release_id in ids]
+        matrix = np.concatenate(blocks) if blocks else np.zeros((0, 0), dtype=np.float32)
+        self._set(ids, matrix, np.array([len(block) for block in blocks], dtype=np.int64))
+
+    @classmethod
+    def from_rows(cls, release_ids: Sequence[str], matrix: np.ndarray) -> ChunkAlignment:
+        """From one matrix whose rows belong to ``release_ids`` (each release's rows together); no copy."""
+        if len(release_ids) != len(matrix):
+            raise ValueError(f"{len(release_ids)} release ids for {len(matrix)} rows")
+        alignment = cls.__new__(cls)
+        ids: list[str] = []
+        sizes: list[int] = []
+        for release_id in release_ids:
+            if ids and ids[-1] == release_id:
+                sizes[-1] += 1
+                continue
+            ids.append(release_id)
+            sizes.append(1)
+        if len(set(ids)) != len(ids):
+            raise ValueError("each release's rows must be together")
+        alignment._set(ids, np.asarray(matrix, dtype=np.float32), np.asarray(sizes, dtype=np.int64))
+        return alignment
+
+    def _set(self, ids: list[str], matrix: np.ndarray, sizes: np.ndarray) -> None:
+        self.ids = ids
+        self.matrix = matrix
         self.sizes = sizes
-        self.row = {release_id: position for position, release_id in enumerate(self.ids)}
+        self.starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64) if len(sizes) else sizes
+        self.row = {release_id: position for position, release_id in enumerate(ids)}
 
     def scores_against_all(self, release_id: str) -> dict[str, float]:
         """Alignment score of ``release_id`` with every release (itself included)."""
@@ -108,12 +131,15 @@ class RelatedReleases:
     def __init__(
         self,
         infos: Sequence[ReleaseInfo],
-        chunk_vectors: Mapping[str, np.ndarray],
+        chunk_vectors: Mapping[str, np.ndarray] | None = None,
         threshold: float = SAME_STORY_THRESHOLD,
         max_gap_days: int = MAX_DATE_GAP_DAYS,
+        alignment: ChunkAlignment | None = None,
     ) -> None:
+        if (chunk_vectors is None) == (alignment is None):
+            raise ValueError("give either chunk_vectors or alignment")
         self.infos = {info.release_id: info for info in infos}
-        self.alignment = ChunkAlignment(chunk_vectors)
+        self.alignment = alignment if alignment is not None else ChunkAlignment(chunk_vectors or {})
         self.threshold = threshold
         self.max_gap_days = max_gap_days
         self._memo: dict[str, dict[str, float]] = {}

@@ -29,7 +29,7 @@ from assistant.messages import message
 from assistant.query_cache import QueryCachingEncoder
 from assistant.questions import check_question
 from assistant.warmup import SentenceWarmer
-from assistant.related import RelatedReleases, ReleaseInfo
+from assistant.related import ChunkAlignment, RelatedReleases, ReleaseInfo
 from index import chunk_db
 from index.embedding_cache import EmbeddingCache
 from index.encoder import QUERY_PROMPT, Encoder
@@ -50,6 +50,7 @@ NO_ANSWER_THRESHOLD = 0.40
 SEARCH_K = 10
 MAX_QUOTES_LIMIT = 8
 RELEASE_TEXT_CACHE = 64
+VECTOR_BATCH = 50_000  # chunk vectors read from the vector store per call
 PASSAGE_PAGE = 256
 
 
@@ -137,15 +138,23 @@ class IndexReleases:
             for release_id, title, date, source, path, languages in rows
         ]
 
-    def chunk_vectors(self) -> dict[str, np.ndarray]:
-        """Every release's chunk vectors (rows in chunk order), read from the vector store."""
-        chunks = list(chunk_db.iter_chunks(self.index.db))
-        stored = self.index.vectors.vectors_of([chunk.id for chunk in chunks])
-        grouped: dict[str, list[np.ndarray]] = {}
-        for chunk in chunks:
-            if chunk.id in stored:
-                grouped.setdefault(chunk.release_id, []).append(stored[chunk.id])
-        return {release_id: np.stack(vectors) for release_id, vectors in grouped.items()}
+    def chunk_alignment(self) -> ChunkAlignment:
+        """Every chunk vector, in release order (chunk order within a release), read from the vector store.
+
+        One matrix is filled batch by batch, so memory peaks at about one copy of the vectors.
+        """
+        rows = chunk_db.chunk_release_ids(self.index.db)
+        matrix = np.zeros((len(rows), self.index.manifest.dimension), dtype=np.float32)
+        kept = np.zeros(len(rows), dtype=bool)
+        for start in range(0, len(rows), VECTOR_BATCH):
+            batch = rows[start : start + VECTOR_BATCH]
+            stored = self.index.vectors.vectors_of([chunk_id for chunk_id, _ in batch])
+            for offset, (chunk_id, _) in enumerate(batch):
+                if chunk_id in stored:
+                    matrix[start + offset] = stored[chunk_id]
+                    kept[start + offset] = True
+        release_ids = [release_id for (_, release_id), present in zip(rows, kept, strict=True) if present]
+        return ChunkAlignment.from_rows(release_ids, matrix[kept] if not kept.all() else matrix)
 
     def chunk_vector(self, chunk_id: int) -> np.ndarray:
         stored = self.index.vectors.vectors_of([int(chunk_id)])
@@ -357,7 +366,7 @@ class Assistant:
             mode = "dense"
         releases = IndexReleases(index)
         infos = releases.infos()
-        related = RelatedReleases(infos, releases.chunk_vectors())
+        related = RelatedReleases(infos, alignment=releases.chunk_alignment())
         searcher = Searcher(index, self.encoder, mode)
         return Generation(index.generation, searcher, releases, related, {info.release_id: info for info in infos})
 

@@ -132,6 +132,12 @@ def iter_chunks(connection: sqlite3.Connection) -> Iterator[Chunk]:
         yield Chunk(*row)
 
 
+def chunk_release_ids(connection: sqlite3.Connection) -> list[tuple[int, str]]:
+    """(chunk id, release id) of every chunk, by release id then chunk order."""
+    rows = connection.execute("SELECT id, release_id FROM chunks ORDER BY release_id, ordinal")
+    return [(int(chunk_id), release_id) for chunk_id, release_id in rows]
+
+
 def iter_entries(connection: sqlite3.Connection) -> Iterator[ChunkEntry]:
     """Every chunk's vector-store entry (id, release, language, script, release date)."""
     rows = connection.execute(

@@ -75,3 +75,18 @@ def test_scores_are_computed_once_per_release():
     related = RelatedReleases([info("X", "mk"), info("Y", "bs")], VECTORS)
     first = related.scores("X")
     assert related.scores("X") is first
+
+
+def test_an_alignment_from_one_matrix_scores_like_one_from_blocks():
+    rng = np.random.default_rng(1)
+    blocks = {name: rng.standard_normal((size, 4)).astype(np.float32) for name, size in (("a", 2), ("b", 3), ("c", 1))}
+    rows = [name for name in ("a", "b", "c") for _ in range(len(blocks[name]))]
+    from_rows = ChunkAlignment.from_rows(rows, np.concatenate([blocks["a"], blocks["b"], blocks["c"]]))
+    from_blocks = ChunkAlignment(blocks)
+    assert from_rows.ids == from_blocks.ids and from_rows.sizes.tolist() == [2, 3, 1]
+    for name in blocks:
+        assert from_rows.scores_against_all(name) == pytest.approx(from_blocks.scores_against_all(name))
+    with pytest.raises(ValueError, match="together"):
+        ChunkAlignment.from_rows(["a", "b", "a"], np.zeros((3, 4), np.float32))
+    with pytest.raises(ValueError, match="either"):
+        RelatedReleases([])
