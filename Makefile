@@ -6,12 +6,14 @@ DEPS_HASH := $(shell cat requirements.lock pyproject.toml | sha256sum | cut -c1-
 STAMP := $(VENV)/.installed-$(DEPS_HASH)
 PYTEST_ARGS ?=
 
-.PHONY: run test setup model index browser bench eval-golden eval-ntrex clean-venv
+BENCH_STAMP := $(VENV)/.bench-$(shell cat requirements-bench.lock requirements.lock | sha256sum | cut -c1-12)
+
+.PHONY: run test setup model index browser bench bench-deps eval-golden eval-ntrex clean-venv
 
 run: index
 	$(BIN)/assistant serve
 
-test: model browser
+test: model browser bench-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 setup: $(STAMP)
@@ -32,8 +34,15 @@ index: model
 browser:
 	@bash scripts/ensure-chromium.sh
 
-bench: model
+# The optional LangChain stack the bench compares against (tests cover it too); never a runtime dependency.
+bench-deps: $(BENCH_STAMP)
+
+$(BENCH_STAMP): $(STAMP) requirements-bench.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock torch==2.13.0 -r requirements-bench.lock
+	@rm -f $(VENV)/.bench-*
+	@touch $@
+
+bench: model bench-deps
 	$(BIN)/assistant bench --quick
 
 eval-golden: model
