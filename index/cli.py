@@ -187,7 +187,8 @@ def index_migrate_command(
     to: Annotated[
         str,
         typer.Option(
-            "--to", help="Target vector store: faiss, milvus://host:port, http(s)://host:port or a milvus-lite .db file."
+            "--to",
+            help="Target vector store: faiss, milvus://host:port, http(s)://host:port or a milvus-lite .db file.",
         ),
     ],
     index_type: Annotated[
@@ -292,7 +293,9 @@ def search_command(
         release_ids=frozenset(release or ()),
     )
     encoder = load_encoder(settings.model, settings)
-    index = open_index(settings.index_dir, expected_model_id=encoder.model_id, milvus_token=settings.store_location.token)
+    index = open_index(
+        settings.index_dir, expected_model_id=encoder.model_id, milvus_token=settings.store_location.token
+    )
     chosen = mode or settings.retrieval_mode
     if mode is None and chosen != "dense" and not index.has_lexical:
         error_console.print(

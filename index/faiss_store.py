@@ -51,8 +51,12 @@ class _Columns:
 
     def append(self, entries: Sequence[ChunkEntry]) -> None:
         self.ids = np.concatenate([self.ids, np.fromiter((e.chunk_id for e in entries), np.int64, len(entries))])
-        self.release = np.concatenate([self.release, _codes(self.release_names, [e.release_id for e in entries], np.int32)])
-        self.language = np.concatenate([self.language, _codes(self.language_names, [e.language for e in entries], np.int16)])
+        self.release = np.concatenate(
+            [self.release, _codes(self.release_names, [e.release_id for e in entries], np.int32)]
+        )
+        self.language = np.concatenate(
+            [self.language, _codes(self.language_names, [e.language for e in entries], np.int16)]
+        )
         self.script = np.concatenate([self.script, _codes(self.script_names, [e.script for e in entries], np.int16)])
         days = [e.date.toordinal() if e.date else NO_DAY for e in entries]
         self.day = np.concatenate([self.day, np.asarray(days, dtype=np.int32)])

@@ -37,9 +37,7 @@ class MigrationReport:
     seconds: float
 
 
-def migrate_index(
-    settings: Settings, target_uri: str, target: StoreLocation, progress: bool = True
-) -> MigrationReport:
+def migrate_index(settings: Settings, target_uri: str, target: StoreLocation, progress: bool = True) -> MigrationReport:
     """Copy the live index into ``target`` (parsed from ``target_uri``) and make it the configured store."""
     started = time.perf_counter()
     index_dir = settings.index_dir

@@ -69,7 +69,9 @@ def parse_location(value: str, home: Path, index_type: str = DEFAULT_MILVUS_INDE
     if not path.is_absolute():
         path = home / path
     if path.suffix != ".db":
-        raise ValueError(f"a milvus-lite vector store is a path ending in .db (such as vectors/milvus.db), not {text!r}")
+        raise ValueError(
+            f"a milvus-lite vector store is a path ending in .db (such as vectors/milvus.db), not {text!r}"
+        )
     return StoreLocation(MILVUS_BACKEND, str(path), "", index_type)
 
 
@@ -94,7 +96,12 @@ class Descriptor:
     index_type: str
 
     def to_json(self) -> str:
-        data = {"backend": MILVUS_BACKEND, "uri": self.uri, "collection": self.collection, "index_type": self.index_type}
+        data = {
+            "backend": MILVUS_BACKEND,
+            "uri": self.uri,
+            "collection": self.collection,
+            "index_type": self.index_type,
+        }
         return json.dumps(data, indent=2, sort_keys=True) + "\n"
 
     @classmethod

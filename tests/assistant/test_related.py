@@ -90,3 +90,19 @@ def test_an_alignment_from_one_matrix_scores_like_one_from_blocks():
         ChunkAlignment.from_rows(["a", "b", "a"], np.zeros((3, 4), np.float32))
     with pytest.raises(ValueError, match="either"):
         RelatedReleases([])
+
+
+def test_scores_against_the_nearest_releases_equal_the_full_scores_for_those_releases():
+    alignment = ChunkAlignment(VECTORS)  # mean vectors: X (.71,.71), Y (1,0), Z (1,0)
+    nearest = alignment.scores_against_nearest("Y", count=2)
+    assert set(nearest) == {"Y", "Z"}
+    assert nearest == pytest.approx({key: alignment.scores_against_all("Y")[key] for key in nearest})
+    assert alignment.scores_against_nearest("Y", count=5) == pytest.approx(alignment.scores_against_all("Y"))
+
+
+def test_related_releases_use_the_nearest_candidates_but_pair_scores_stay_complete():
+    infos = [info("X", "en"), info("Y", "bs"), info("Z", "mk")]
+    related = RelatedReleases(infos, VECTORS, threshold=0.5, candidates=2)
+    assert set(related.scores("Y")) == {"Y", "Z"}
+    assert [item.release.release_id for item in related.other_versions("Y")] == ["Z"]  # X not a candidate
+    assert len(related.pair_scores()) == 3

@@ -18,7 +18,11 @@ def test_faiss_is_the_default_and_needs_no_uri(value: str, tmp_path: Path) -> No
 
 def test_milvus_uris_become_http_and_credentials_become_the_token(tmp_path: Path) -> None:
     location = parse_location("milvus://alice:s3cret@milvus.internal:19530", tmp_path)
-    assert (location.backend, location.uri, location.token) == ("milvus", "http://milvus.internal:19530", "alice:s3cret")
+    assert (location.backend, location.uri, location.token) == (
+        "milvus",
+        "http://milvus.internal:19530",
+        "alice:s3cret",
+    )
     assert "s3cret" not in repr(location) and "s3cret" not in location.label()
     assert parse_location("https://cluster.example.org", tmp_path).uri == "https://cluster.example.org"
 

@@ -145,18 +145,13 @@ def test_full_rebuilds_drop_collections_no_kept_generation_uses(tmp_path: Path, 
     settings = milvus_settings(Settings(home=tmp_path / "home"))
     for _ in range(3):
         build_index(settings, fake_encoder, small_corpus(), progress=False, rebuild=True)
-    kept = {
-        json.loads((path / DESCRIPTOR_FILE).read_text())["collection"]
-        for path in settings.index_dir.glob("gen-*")
-    }
+    kept = {json.loads((path / DESCRIPTOR_FILE).read_text())["collection"] for path in settings.index_dir.glob("gen-*")}
     assert len(kept) == 2  # the live generation and the one before it
     assert collections(settings) == kept
 
 
 @pytest.mark.parametrize("direction", ["faiss->milvus", "milvus->faiss"])
-def test_migrate_copies_vectors_without_re_embedding_and_switches_the_setting(
-    tmp_path: Path, direction: str
-) -> None:
+def test_migrate_copies_vectors_without_re_embedding_and_switches_the_setting(tmp_path: Path, direction: str) -> None:
     encoder = HashingEncoder(64)
     home = tmp_path / "home"
     source = Settings(home=home) if direction.startswith("faiss") else milvus_settings(Settings(home=home))
