@@ -20,6 +20,7 @@ import numpy as np
 from index import faiss_layout
 from index.faiss_layout import IndexPlan
 from index.filters import LANGUAGE_FILTERS, Filters
+from index.numpy_load import NUMPY_LOAD_LOCK
 from index.vector_store import FAISS_BACKEND, ChunkEntry, check_query, check_vectors
 
 VECTORS_FILE = "vectors.faiss"
@@ -101,7 +102,7 @@ class _Columns:
 
     @classmethod
     def load(cls, path: Path) -> _Columns:
-        with np.load(path, allow_pickle=False) as data:
+        with NUMPY_LOAD_LOCK, np.load(path, allow_pickle=False) as data:
             return cls(
                 data["ids"], data["release"], data["language"], data["script"], data["day"],
                 data["release_names"].tolist(), data["language_names"].tolist(), data["script_names"].tolist(),

@@ -27,6 +27,7 @@ import numpy as np
 from tqdm import tqdm
 
 from index.folding import TOKENIZER_VERSION, tokenize
+from index.numpy_load import NUMPY_LOAD_LOCK
 
 FORMAT = "press-assistant/lexical-bm25s"
 FORMAT_VERSION = 1
@@ -166,8 +167,9 @@ class LexicalIndex:
             if _file_digest(path) != expected:
                 raise LexicalIndexError(f"lexical index file is corrupt (checksum mismatch): {path}")
         try:
-            chunk_ids = np.load(directory / CHUNK_IDS_FILE, allow_pickle=False)
-            retriever = None if manifest["empty"] else bm25s.BM25.load(str(directory / BM25_DIR))
+            with NUMPY_LOAD_LOCK:
+                chunk_ids = np.load(directory / CHUNK_IDS_FILE, allow_pickle=False)
+                retriever = None if manifest["empty"] else bm25s.BM25.load(str(directory / BM25_DIR))
         except (OSError, ValueError, KeyError, TypeError) as error:
             raise LexicalIndexError(f"lexical index in {directory} cannot be read: {error}") from error
         if chunk_ids.ndim != 1 or len(chunk_ids) != manifest["chunks"]:
