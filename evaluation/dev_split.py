@@ -14,31 +14,21 @@ of the fold. A slice of a fold is indexed under its own name (``ntrex-dev-20``).
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from evaluation.config_hash import RunConfig
-from evaluation.metrics import per_query_scores
 from evaluation.ntrex import LANGUAGE_TAGS, Article, load_articles
 from evaluation.ntrex_eval import (
-    DEPTH,
-    PASSAGE_FETCH_K,
-    RELEASE_FETCH_K,
-    TASK_GROUPINGS,
-    TASK_METRICS,
     NtrexSetup,
-    data_slice,
-    own_language_share,
+    evaluate_task,
 )
 from evaluation.ntrex_releases import ntrex_releases
-from evaluation.results import TaskResult, save_task_run
-from evaluation.retrieval import EvalQuery, qrels_of, run_queries
+from evaluation.results import TaskResult
+from evaluation.retrieval import EvalQuery
 from index import chunk_db
 from index.build import build_index
 from index.fusion import FusionConfig
-from index.search import Searcher
 from index.settings import Settings
 from index.store import open_index
 
@@ -119,42 +109,6 @@ def evaluate_fold_task(
 
     ``label`` names the result's mode in reports and run files (default: ``mode``).
     """
-    searcher = Searcher(setup.index, encoder, mode, fusion_config=fusion_config)
-    fetch_k = PASSAGE_FETCH_K if task == "passage" else RELEASE_FETCH_K
-    started = time.perf_counter()
-    description = f"{task} ({label or mode})"
-    retrieved = run_queries(searcher, queries, fetch_k=fetch_k, depth=DEPTH, description=description, progress=progress)
-    seconds = time.perf_counter() - started
-    metrics = TASK_METRICS[task]
-    qrels = qrels_of(queries)
-    scores = per_query_scores(qrels, retrieved.run, [metric for metric in metrics if metric != "own_language@10"])
-    if "own_language@10" in metrics:
-        tag_of = {item.release.id: item.tag for item in setup.releases}
-        scores["own_language@10"] = own_language_share(queries, retrieved.hits, tag_of)
-    groups = {
-        "pair": {query.id: query.group for query in queries},
-        "query language": {query.id: query.lang for query in queries},
-        "target language": {query.id: (query.languages[0] if query.languages else "any") for query in queries},
-    }
-    data = {**data_slice(setup), "fold": fold, "fetch_k": fetch_k}
-    if mode == "hybrid":
-        data["fusion"] = searcher.fusion.as_dict()
-    config = RunConfig(
-        task=f"ntrex-{task}",
-        model_id=encoder.model_id,
-        mode=label or mode,
-        k=DEPTH,
-        chunking=setup.index.manifest.chunking,
-        data=data,
+    return evaluate_task(
+        setup, encoder, task, mode, queries, runs_dir, progress, fusion_config, label, extra_data={"fold": fold}
     )
-    result = TaskResult(
-        task=f"ntrex-{task}",
-        mode=label or mode,
-        config=config,
-        metrics=metrics,
-        scores=scores,
-        groups={name: groups[name] for name in TASK_GROUPINGS[task]},
-        extra={"queries": len(queries), "seconds": round(seconds, 2)},
-    )
-    save_task_run(runs_dir, result, retrieved.run, qrels)
-    return result

@@ -31,6 +31,7 @@ from index import chunk_db
 from index.build import BuildReport, build_index, release_content_hash
 from index.embedding_cache import EmbeddingStats
 from index.encoder import QUERY_PROMPT
+from index.fusion import FusionConfig
 from index.search import Searcher, normalize_question
 from index.settings import Settings
 from index.store import OpenIndex, open_index
@@ -129,11 +130,22 @@ def evaluate_task(
     queries: Sequence[EvalQuery],
     runs_dir: Path,
     progress: bool = True,
+    fusion_config: FusionConfig | None = None,
+    label: str | None = None,
+    extra_data: dict[str, Any] | None = None,
 ) -> TaskResult:
-    searcher = Searcher(setup.index, encoder, mode)
+    """Search and score one NTREX task in one mode and save its run.
+
+    ``fusion_config`` sets hybrid fusion (recorded in the configuration); ``label`` names the
+    result's mode in reports and run files (default: ``mode``); ``extra_data`` joins the data slice.
+    """
+    searcher = Searcher(setup.index, encoder, mode, fusion_config=fusion_config)
+    name = label or mode
     fetch_k = PASSAGE_FETCH_K if task == "passage" else RELEASE_FETCH_K
     started = time.perf_counter()
-    retrieved = run_queries(searcher, queries, fetch_k=fetch_k, depth=DEPTH, description=f"{task} ({mode})", progress=progress)
+    retrieved = run_queries(
+        searcher, queries, fetch_k=fetch_k, depth=DEPTH, description=f"{task} ({name})", progress=progress
+    )
     seconds = time.perf_counter() - started
     qrels = qrels_of(queries)
     metrics = TASK_METRICS[task]
@@ -149,11 +161,12 @@ def evaluate_task(
     config = RunConfig(
         task=f"ntrex-{task}",
         model_id=encoder.model_id,
-        mode=mode,
+        mode=name,
         k=DEPTH,
         chunking=setup.index.manifest.chunking,
         data={
             **data_slice(setup),
+            **(extra_data or {}),
             "fetch_k": fetch_k,
             **fusion_setting(searcher),
             **vector_store_setting(setup.index.vectors),
@@ -161,7 +174,7 @@ def evaluate_task(
     )
     result = TaskResult(
         task=f"ntrex-{task}",
-        mode=mode,
+        mode=name,
         config=config,
         metrics=metrics,
         scores=scores,
