@@ -3,8 +3,9 @@
 Hits are grouped by release; the best passages are quoted word for word, each
 checked against the stored release text (``text[start:end] == quote``) before it
 is shown. The sentence(s) of each quote that best answer the question are marked
-using the model's own similarity, so highlighting works across languages. When
-the best hit is too weak the reply says plainly that nothing answers it.
+using the model's own similarity between the question and the sentence vectors
+stored at build time, so highlighting works across languages. When the best
+sentence is too weak the reply says plainly that nothing answers it.
 """
 
 from __future__ import annotations
@@ -16,13 +17,12 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import PurePath
 from typing import Protocol
 
-import numpy as np
-
-from assistant.highlight import SentenceScorer, best_sentences
+from assistant.highlight import best_sentences
 from assistant.languages import language_name
 from assistant.messages import message
 from corpus.release import language_tag
 from index.search import Hit
+from index.sentences import ScoredSentence
 
 log = logging.getLogger(__name__)
 
@@ -198,38 +198,43 @@ def verify_quote(hit: Hit, releases: ReleaseTexts) -> bool:
     return True
 
 
+def relevance_of(hit: Hit) -> float:
+    """How well a hit answers: its best sentence's cosine, else its passage's, else its rank score."""
+    best = hit.best_sentence_score
+    if best is not None:
+        return best
+    return hit.passage_score if hit.passage_score is not None else hit.score
+
+
 def compose_answer(
     question: str,
     hits: Sequence[Hit],
     *,
     releases: ReleaseTexts,
-    scorer: SentenceScorer | None,
     threshold: float,
     relevance: Mapping[int, float] | None = None,
     max_quotes: int = DEFAULT_MAX_QUOTES,
-    highlight_text: str | None = None,
+    sentence_scores: Mapping[int, Sequence[ScoredSentence]] | None = None,
     reply_language: str = "en",
     uncertain_language: Collection[str] = (),
 ) -> Answer:
     """The reply for ``question`` from ``hits``.
 
-    ``relevance`` (chunk id -> cosine, default: each hit's own score) decides between an
-    answer and ``no_answer`` via ``threshold``. ``highlight_text`` (default: the question)
-    is what sentences are compared with. Releases in ``uncertain_language`` get the
+    ``relevance`` (chunk id -> cosine, default ``relevance_of`` each hit) decides between an
+    answer and ``no_answer`` via ``threshold``. ``sentence_scores`` (chunk id -> scored
+    sentences, default: each hit's own) chooses the highlights; a follow-up passes the
+    scores against the follow-up itself. Releases in ``uncertain_language`` get the
     family name of their language ("Bosnian/Croatian/Serbian (Latin)").
     """
-    relevance = relevance if relevance is not None else {hit.chunk_id: hit.score for hit in hits}
+    relevance = relevance if relevance is not None else {hit.chunk_id: relevance_of(hit) for hit in hits}
     best = max((relevance[hit.chunk_id] for hit in hits if hit.chunk_id in relevance), default=None)
     chosen = select_hits(hits, relevance, max_quotes, threshold)
     verified = [hit for hit in chosen if verify_quote(hit, releases)]
     if not verified:
         return Answer(question=question, status="no_answer", message=message("no_answer", reply_language), best_score=best)
-    question_vector = None
-    if scorer is not None:
-        question_vector = scorer.question_vector(highlight_text or question)
-        scorer.prefetch([hit.text for hit in verified])
+    scores = sentence_scores if sentence_scores is not None else {hit.chunk_id: hit.sentences for hit in verified}
     quotes = [
-        _quote(hit, relevance[hit.chunk_id], releases, scorer, question_vector, hit.release_id in uncertain_language)
+        _quote(hit, relevance[hit.chunk_id], releases, scores.get(hit.chunk_id, ()), hit.release_id in uncertain_language)
         for group in group_by_release(verified)
         for hit in group
     ]
@@ -248,14 +253,11 @@ def _quote(
     hit: Hit,
     relevance: float,
     releases: ReleaseTexts,
-    scorer: SentenceScorer | None,
-    question_vector: np.ndarray | None,
+    sentences: Sequence[ScoredSentence],
     uncertain: bool,
 ) -> Quote:
-    highlights: list[Span] = []
-    if scorer is not None and question_vector is not None:
-        scored = scorer.score_sentences(question_vector, hit.text)
-        highlights = [Span(hit.start + s.start, hit.start + s.end, s.score) for s in best_sentences(scored)]
+    inside = [s for s in sentences if hit.start <= s.start and s.end <= hit.end]
+    highlights = [Span(s.start, s.end, s.score) for s in best_sentences(inside)]
     shown, link = source_reference(hit.source, releases.release_path(hit.release_id))
     citation = Citation(
         title=hit.title,

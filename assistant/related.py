@@ -24,6 +24,7 @@ import datetime as dt
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
@@ -83,78 +84,40 @@ def dates_compatible(first: dt.date | None, second: dt.date | None, max_gap_days
     return abs((first - second).days) <= max_gap_days
 
 
-class ChunkAlignment:
-    """All chunk vectors of one generation, grouped by release, for alignment scores."""
+class ReleaseVectors(Protocol):
+    """The vectors the same-story lookup reads from an index generation."""
 
-    def __init__(self, chunk_vectors: Mapping[str, np.ndarray]) -> None:
-        ids = sorted(release_id for release_id, vectors in chunk_vectors.items() if len(vectors))
-        blocks = [np.asarray(chunk_vectors[release_id], dtype=np.float32) for release_id in ids]
-        matrix = np.concatenate(blocks) if blocks else np.zeros((0, 0), dtype=np.float32)
-        self._set(ids, matrix, np.array([len(block) for block in blocks], dtype=np.int64))
+    def means(self) -> tuple[list[str], np.ndarray]:
+        """Every release id with its unit-length mean vector (one row per release)."""
 
-    @classmethod
-    def from_rows(cls, release_ids: Sequence[str], matrix: np.ndarray) -> ChunkAlignment:
-        """From one matrix whose rows belong to ``release_ids`` (each release's rows together); no copy."""
-        if len(release_ids) != len(matrix):
-            raise ValueError(f"{len(release_ids)} release ids for {len(matrix)} rows")
-        alignment = cls.__new__(cls)
-        ids: list[str] = []
-        sizes: list[int] = []
-        for release_id in release_ids:
-            if ids and ids[-1] == release_id:
-                sizes[-1] += 1
-                continue
-            ids.append(release_id)
-            sizes.append(1)
-        if len(set(ids)) != len(ids):
-            raise ValueError("each release's rows must be together")
-        alignment._set(ids, np.asarray(matrix, dtype=np.float32), np.asarray(sizes, dtype=np.int64))
-        return alignment
+    def sentences(self, release_ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """The sentence vectors of each of these releases (a release without any is left out)."""
 
-    def _set(self, ids: list[str], matrix: np.ndarray, sizes: np.ndarray) -> None:
-        self.ids = ids
-        self.matrix = matrix
-        self.sizes = sizes
-        self.starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64) if len(sizes) else sizes
-        self.row = {release_id: position for position, release_id in enumerate(ids)}
-        self._means: np.ndarray | None = None
 
-    def scores_against_all(self, release_id: str) -> dict[str, float]:
-        """Alignment score of ``release_id`` with every release (itself included)."""
-        return self._scores(release_id, np.arange(len(self.ids)))
+class BlockVectors:
+    """``ReleaseVectors`` over sentence vectors held in memory (release id -> rows)."""
 
-    def scores_against_nearest(self, release_id: str, count: int = CANDIDATE_RELEASES) -> dict[str, float]:
-        """Alignment scores with the ``count`` releases whose mean chunk vector is closest (itself included)."""
-        if count >= len(self.ids):
-            return self.scores_against_all(release_id)
-        means = self._release_means()
-        closeness = means @ means[self.row[release_id]]
-        nearest = np.argpartition(-closeness, count - 1)[:count]
-        return self._scores(release_id, np.sort(nearest))
+    def __init__(self, blocks: Mapping[str, np.ndarray]) -> None:
+        self.blocks = {key: np.asarray(rows, dtype=np.float32) for key, rows in blocks.items() if len(rows)}
 
-    def _scores(self, release_id: str, positions: np.ndarray) -> dict[str, float]:
-        position = self.row[release_id]
-        start, size = int(self.starts[position]), int(self.sizes[position])
-        own = self.matrix[start : start + size]
-        if len(positions) == len(self.ids):
-            others, sizes = self.matrix, self.sizes
-        else:
-            sizes = self.sizes[positions]
-            rows = [np.arange(self.starts[p], self.starts[p] + self.sizes[p]) for p in positions]
-            others = self.matrix[np.concatenate(rows)]
-        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
-        similarity = own @ others.T  # (own chunks, candidate chunks)
-        # Best match in each other release for each own chunk, averaged over own chunks.
-        forward = np.maximum.reduceat(similarity, starts, axis=1).mean(axis=0)
-        # Best own chunk for each chunk of the others, averaged per other release.
-        backward = np.add.reduceat(similarity.max(axis=0), starts) / sizes
-        return {self.ids[p]: float((forward[k] + backward[k]) / 2) for k, p in enumerate(positions)}
+    def means(self) -> tuple[list[str], np.ndarray]:
+        ids = sorted(self.blocks)
+        if not ids:
+            return [], np.zeros((0, 0), dtype=np.float32)
+        return ids, unit_rows(np.stack([self.blocks[key].mean(axis=0) for key in ids]))
 
-    def _release_means(self) -> np.ndarray:
-        if self._means is None:
-            means = np.add.reduceat(self.matrix, self.starts, axis=0) / self.sizes[:, None]
-            self._means = means / np.maximum(np.linalg.norm(means, axis=1, keepdims=True), 1e-12)
-        return self._means
+    def sentences(self, release_ids: Sequence[str]) -> dict[str, np.ndarray]:
+        return {key: self.blocks[key] for key in release_ids if key in self.blocks}
+
+
+def unit_rows(matrix: np.ndarray) -> np.ndarray:
+    return matrix / np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
+
+
+def alignment_score(first: np.ndarray, second: np.ndarray) -> float:
+    """Symmetric mean best match of two releases' sentence vectors (see the module docstring)."""
+    similarity = first @ second.T
+    return float((similarity.max(axis=1).mean() + similarity.max(axis=0).mean()) / 2)
 
 
 class RelatedReleases:
@@ -163,36 +126,56 @@ class RelatedReleases:
     def __init__(
         self,
         infos: Sequence[ReleaseInfo],
-        chunk_vectors: Mapping[str, np.ndarray] | None = None,
+        vectors: ReleaseVectors | Mapping[str, np.ndarray],
         threshold: float = SAME_STORY_THRESHOLD,
         max_gap_days: int = MAX_DATE_GAP_DAYS,
-        alignment: ChunkAlignment | None = None,
         candidates: int = CANDIDATE_RELEASES,
     ) -> None:
-        if (chunk_vectors is None) == (alignment is None):
-            raise ValueError("give either chunk_vectors or alignment")
         self.infos = {info.release_id: info for info in infos}
-        self.alignment = alignment if alignment is not None else ChunkAlignment(chunk_vectors or {})
+        self.vectors = BlockVectors(vectors) if isinstance(vectors, Mapping) else vectors
+        self.ids, self.release_means = self.vectors.means()
+        self.row = {release_id: position for position, release_id in enumerate(self.ids)}
         self.threshold = threshold
         self.max_gap_days = max_gap_days
         self.candidates = candidates
         self._memo: dict[str, dict[str, float]] = {}
         self._lock = threading.Lock()
 
+    def nearest(self, release_id: str, count: int) -> list[str]:
+        """The ``count`` releases whose mean vector is closest to ``release_id``'s (itself included)."""
+        if count >= len(self.ids):
+            return list(self.ids)
+        closeness = self.release_means @ self.release_means[self.row[release_id]]
+        return [self.ids[position] for position in np.sort(np.argpartition(-closeness, count - 1)[:count])]
+
     def scores(self, release_id: str) -> dict[str, float]:
-        """Alignment scores of ``release_id`` with every release (memoised); empty if unknown."""
-        if release_id not in self.alignment.row:
+        """Alignment scores of ``release_id`` with its nearest candidate releases (memoised); empty if unknown."""
+        if release_id not in self.row:
             return {}
         with self._lock:
-            if release_id not in self._memo:
-                self._memo[release_id] = self.alignment.scores_against_nearest(release_id, self.candidates)
-            return self._memo[release_id]
+            known = self._memo.get(release_id)
+        if known is None:
+            candidates = self.nearest(release_id, self.candidates)
+            sentences = self.vectors.sentences(list(dict.fromkeys([release_id, *candidates])))
+            own = sentences.get(release_id)
+            known = {
+                other: alignment_score(own, sentences[other])
+                for other in candidates
+                if own is not None and other in sentences
+            }
+            with self._lock:
+                self._memo[release_id] = known
+        return known
 
     def pair_scores(self) -> list[tuple[str, str, float]]:
         """Every release pair with its score, best first (for measuring the threshold)."""
-        ids = self.alignment.ids
-        full = {release_id: self.alignment.scores_against_all(release_id) for release_id in ids}
-        pairs = [(first, second, full[first][second]) for i, first in enumerate(ids) for second in ids[i + 1 :]]
+        sentences = self.vectors.sentences(self.ids)
+        ids = [release_id for release_id in self.ids if release_id in sentences]
+        pairs = [
+            (first, second, alignment_score(sentences[first], sentences[second]))
+            for i, first in enumerate(ids)
+            for second in ids[i + 1 :]
+        ]
         return sorted(pairs, key=lambda pair: -pair[2])
 
     def other_versions(self, release_id: str, exclude: Sequence[str] = ()) -> list[RelatedRelease]:

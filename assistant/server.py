@@ -64,23 +64,16 @@ def serve(
     from assistant.app import CSS, build_app
     from assistant.questions import prepare_language_detector
     from assistant.service import Assistant
-    from index.embedding_cache import EmbeddingCache
     from index.encoder import load_encoder
 
     credentials = parse_auth(auth)
     settings = settings or load_settings()
     encoder = load_encoder(settings.model, settings)
     ensure_index(settings, encoder)
-    sentence_store = EmbeddingCache(settings.embedding_cache_path)
     assistant = Assistant(
-        settings.index_dir,
-        encoder,
-        mode=settings.retrieval_mode,
-        sentence_store=sentence_store,
-        milvus_token=settings.store_location.token,
+        settings.index_dir, encoder, mode=settings.retrieval_mode, milvus_token=settings.store_location.token
     )
     prepare_language_detector()
-    warmer = assistant.start_warmup()
     demo = build_app(assistant, settings.feedback_path)
     _, local_url, share_url = demo.launch(
         server_name=host,
@@ -106,10 +99,5 @@ def serve(
         print(f"Public share link: {share_url}", flush=True)
     if not block:
         return demo
-    try:
-        demo.block_thread()
-    finally:
-        warmer.stop()
-        warmer.join(timeout=10)
-        sentence_store.close()
+    demo.block_thread()
     return demo

@@ -8,38 +8,41 @@ the per-generation caches (release texts, same-story alignment) at that moment o
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
-import itertools
 import json
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from assistant.answer import DEFAULT_MAX_QUOTES, Answer, OtherVersion, compose_answer, source_reference
+from assistant.answer import (
+    DEFAULT_MAX_QUOTES,
+    Answer,
+    OtherVersion,
+    compose_answer,
+    relevance_of,
+    source_reference,
+)
 from assistant.followup import Conversation, advance, resolve
-from assistant.highlight import SentenceScorer
 from assistant.language_certainty import LanguageCertainty
 from assistant.languages import language_name
 from assistant.messages import message
 from assistant.query_cache import QueryCachingEncoder
 from assistant.questions import check_question
-from assistant.warmup import SentenceWarmer
-from assistant.related import ChunkAlignment, RelatedReleases, ReleaseInfo
+from assistant.related import RelatedReleases, ReleaseInfo, unit_rows
 from index import chunk_db
-from index.embedding_cache import EmbeddingCache
-from index.encoder import QUERY_PROMPT, Encoder
-from index.search import DEFAULT_MODE, Filters, Hit, Searcher
+from index.encoder import Encoder
+from index.filters import parse_date_bound
+from index.search import DEFAULT_MODE, Filters, Hit, Searcher, usable_mode
 from index.store import OpenIndex, open_index, read_current
 
 log = logging.getLogger(__name__)
 
 # Cosine (question with the `query` prompt vs passage with `document`) below which the best
-# retrieved passage does not answer the question. Measured with `python -m evaluation.threshold`
+# retrieved passage does not answer the question. Measured with `python -m experiments.threshold`
 # (shipped corpus, embeddinggemma-300m, hybrid retrieval): the 44 answerable golden questions
 # scored 0.413-0.802 (median 0.587), the 16 off-topic questions listed in that script
 # 0.012-0.380 (median 0.232); 0.40 sits in the gap (midpoint 0.396). On-topic questions the
@@ -69,22 +72,11 @@ class OptionsError(ValueError):
 
 
 def parse_date(value: str | dt.date | dt.datetime | float | None, name: str) -> dt.date | None:
-    """``YYYY-MM-DD`` (or a date/datetime/timestamp from a date picker) to a date; blank is None."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, (int, float)):
-        return dt.datetime.fromtimestamp(value, tz=dt.timezone.utc).date()
-    text = str(value).strip()
-    if not text:
-        return None
+    """``index.filters.parse_date_bound``, failing with :class:`OptionsError` (shown to the user)."""
     try:
-        return dt.date.fromisoformat(text[:10])
-    except ValueError:
-        raise OptionsError(f"{name} must be a date written YYYY-MM-DD, e.g. 2022-06-14 (got {text!r})") from None
+        return parse_date_bound(value, name)
+    except ValueError as error:
+        raise OptionsError(str(error)) from None
 
 
 def build_filters(options: SearchOptions) -> Filters | None:
@@ -138,29 +130,41 @@ class IndexReleases:
             for release_id, title, date, source, path, languages in rows
         ]
 
-    def chunk_alignment(self) -> ChunkAlignment:
-        """Every chunk vector, in release order (chunk order within a release), read from the vector store.
-
-        One matrix is filled batch by batch, so memory peaks at about one copy of the vectors.
-        """
+    def means(self) -> tuple[list[str], np.ndarray]:
+        """Every release's unit mean chunk vector, summed batch by batch from the vector store
+        (no resident copy of the vectors)."""
         rows = chunk_db.chunk_release_ids(self.index.db)
-        matrix = np.zeros((len(rows), self.index.manifest.dimension), dtype=np.float32)
-        kept = np.zeros(len(rows), dtype=bool)
+        ids = list(dict.fromkeys(release_id for _, release_id in rows))
+        position = {release_id: row for row, release_id in enumerate(ids)}
+        sums = np.zeros((len(ids), self.index.manifest.dimension), dtype=np.float32)
         for start in range(0, len(rows), VECTOR_BATCH):
             batch = rows[start : start + VECTOR_BATCH]
             stored = self.index.vectors.vectors_of([chunk_id for chunk_id, _ in batch])
-            for offset, (chunk_id, _) in enumerate(batch):
+            for chunk_id, release_id in batch:
                 if chunk_id in stored:
-                    matrix[start + offset] = stored[chunk_id]
-                    kept[start + offset] = True
-        release_ids = [release_id for (_, release_id), present in zip(rows, kept, strict=True) if present]
-        return ChunkAlignment.from_rows(release_ids, matrix[kept] if not kept.all() else matrix)
+                    sums[position[release_id]] += stored[chunk_id]
+        kept = np.linalg.norm(sums, axis=1) > 0
+        return [release_id for release_id, present in zip(ids, kept, strict=True) if present], unit_rows(sums[kept])
 
-    def chunk_vector(self, chunk_id: int) -> np.ndarray:
-        stored = self.index.vectors.vectors_of([int(chunk_id)])
-        if int(chunk_id) not in stored:
-            raise KeyError(f"chunk {chunk_id} has no vector in the index's vector store")
-        return stored[int(chunk_id)]
+    def sentences(self, release_ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """Each release's sentence vectors, one per distinct sentence (overlapping chunks share some);
+        chunk vectors for a generation without sentence vectors."""
+        store = self.index.sentences
+        if store is None:
+            spans = [(release, chunk, 0, chunk) for chunk, release in chunk_db.chunk_ids_by_release(
+                self.index.db, release_ids)]
+            store = self.index.vectors
+        else:
+            spans = chunk_db.sentence_spans_of(self.index.db, release_ids)
+        unique: dict[tuple[str, int, int], int] = {}
+        for release_id, item, start, end in spans:
+            unique.setdefault((release_id, start, end), item)
+        stored = store.vectors_of(list(unique.values()))
+        found: dict[str, list[np.ndarray]] = {}
+        for (release_id, _, _), item in unique.items():
+            if item in stored:
+                found.setdefault(release_id, []).append(stored[item])
+        return {release_id: np.stack(rows) for release_id, rows in found.items()}
 
 
 @dataclass
@@ -172,7 +176,11 @@ class Generation:
     releases: IndexReleases
     related: RelatedReleases
     infos: dict[str, ReleaseInfo] = field(default_factory=dict)
-    certainty: LanguageCertainty = field(default_factory=LanguageCertainty)
+    certainty: LanguageCertainty = field(init=False)
+
+    def __post_init__(self) -> None:
+        # Bound to this generation's chunks.sqlite: a newer generation gets its own.
+        self.certainty = LanguageCertainty(self.releases.index.db)
 
 
 class Assistant:
@@ -185,15 +193,13 @@ class Assistant:
         *,
         mode: str = DEFAULT_MODE,
         threshold: float = NO_ANSWER_THRESHOLD,
-        sentence_store: EmbeddingCache | None = None,
         milvus_token: str = "",
     ) -> None:
         self.index_dir = index_dir
         self.milvus_token = milvus_token
         self.encoder = encoder if isinstance(encoder, QueryCachingEncoder) else QueryCachingEncoder(encoder)
         self.threshold = threshold
-        self.mode = _available_mode(mode)
-        self.scorer = SentenceScorer(self.encoder, sentence_store)
+        self.mode = mode
         self._reloading = threading.Lock()
         self._active = 0  # questions being answered right now
         self._active_lock = threading.Lock()
@@ -229,12 +235,6 @@ class Assistant:
     def busy(self) -> bool:
         return self._active > 0
 
-    def start_warmup(self) -> SentenceWarmer:
-        """Encode every passage's sentences in the background while no question is running."""
-        warmer = SentenceWarmer(self.scorer, self.all_passages, lambda: self.busy)
-        warmer.start()
-        return warmer
-
     def ask(
         self,
         question: str,
@@ -266,18 +266,21 @@ class Assistant:
         generation = self.generation
         resolved = resolve(checked.text, conversation)
         hits = generation.searcher.search(resolved.search_text, k=SEARCH_K, filters=filters)
-        relevance = self.relevance(resolved.search_text, hits, generation)
+        # A follow-up asks for something new about the topic: retrieval needs the topic,
+        # the sentence to mark is the one answering the follow-up itself ("when?").
+        follow_up = resolved.question != resolved.search_text
         answer = compose_answer(
             checked.text,
             hits,
             releases=generation.releases,
-            scorer=self.scorer,
             threshold=self.threshold,
-            relevance=relevance,
+            relevance=relevance(hits),
             max_quotes=max(1, min(int(options.max_quotes), MAX_QUOTES_LIMIT)),
-            # A follow-up asks for something new about the topic: retrieval needs the topic,
-            # the sentence to mark is the one answering the follow-up itself ("when?").
-            highlight_text=resolved.question,
+            sentence_scores=(
+                generation.searcher.sentence_scores(resolved.question, [hit.chunk_id for hit in hits])
+                if follow_up
+                else None
+            ),
             reply_language=checked.reply_language,
             uncertain_language=self._uncertain(hits, generation),
         )
@@ -287,15 +290,6 @@ class Assistant:
         answer.other_versions = self.other_versions(answer, generation)
         answer.index_generation = generation.name
         return answer, advance(conversation, resolved)
-
-    def relevance(self, text: str, hits: Sequence[Hit], generation: Generation | None = None) -> dict[int, float]:
-        """Cosine of the question (``query`` prompt) with each hit's stored passage vector."""
-        generation = generation or self.generation
-        if not hits:
-            return {}
-        query = self.encoder.encode([text], QUERY_PROMPT)[0]
-        vectors = np.stack([generation.releases.chunk_vector(hit.chunk_id) for hit in hits])
-        return {hit.chunk_id: float(score) for hit, score in zip(hits, vectors @ query)}
 
     def other_versions(self, answer: Answer, generation: Generation) -> list[OtherVersion]:
         cited = [source.release_id for source in answer.sources]
@@ -333,7 +327,7 @@ class Assistant:
         language, _, script = tag.partition("-")
         script = script or ("Cyrl" if tag == "mk" else "Latn")
         uncertain = language in {"bs", "hr", "sr"} and script == "Latn"
-        uncertain = uncertain and generation.certainty.uncertain(info.release_id, info.path)
+        uncertain = uncertain and generation.certainty.uncertain(info.release_id)
         return language_name(language, script, uncertain)
 
     def _uncertain(self, hits: Sequence[Hit], generation: Generation) -> set[str]:
@@ -343,42 +337,19 @@ class Assistant:
             for hit in hits
             if hit.language in {"bs", "hr", "sr"}
             and hit.script == "Latn"
-            and generation.certainty.uncertain(hit.release_id, generation.releases.release_path(hit.release_id))
+            and generation.certainty.uncertain(hit.release_id)
         }
-
-    def all_passages(self) -> Iterator[str]:
-        """Chunk texts of the current generation, a page at a time."""
-        db = self.generation.releases.index.db
-        for offset in itertools.count(0, PASSAGE_PAGE):
-            rows = db.execute(
-                "SELECT text FROM chunks ORDER BY release_id, ordinal LIMIT ? OFFSET ?", (PASSAGE_PAGE, offset)
-            )
-            page = [text for (text,) in rows]
-            yield from page
-            if len(page) < PASSAGE_PAGE:
-                return
 
     def _load_generation(self) -> Generation:
         index = open_index(self.index_dir, expected_model_id=self.encoder.model_id, milvus_token=self.milvus_token)
-        mode = self.mode
-        if mode != "dense" and not index.has_lexical:
+        mode = usable_mode(index, self.mode)
+        if mode != self.mode:
             log.warning("index generation %s has no lexical leg; using dense search", index.generation)
-            mode = "dense"
         releases = IndexReleases(index)
         infos = releases.infos()
-        related = RelatedReleases(infos, alignment=releases.chunk_alignment())
+        related = RelatedReleases(infos, releases)
         searcher = Searcher(index, self.encoder, mode)
         return Generation(index.generation, searcher, releases, related, {info.release_id: info for info in infos})
-
-
-def _available_mode(mode: str) -> str:
-    """``mode``, or dense when hybrid/lexical cannot run in this installation."""
-    needed = {"hybrid": ("index.lexical", "index.fusion"), "lexical": ("index.lexical",)}.get(mode, ())
-    missing = [name for name in needed if importlib.util.find_spec(name) is None]
-    if missing:
-        log.warning("search mode %s needs %s, which is not installed; using dense search", mode, ", ".join(missing))
-        return "dense"
-    return mode
 
 
 def _json_list(text: str) -> list[str]:
@@ -392,3 +363,8 @@ def _json_list(text: str) -> list[str]:
 def error_answer(question: str) -> Answer:
     """What the user sees when answering failed unexpectedly (details go to the log)."""
     return Answer(question=question or "", status="error", message=message("error"))
+
+
+def relevance(hits: Sequence[Hit]) -> dict[int, float]:
+    """Each hit's best sentence cosine with the question (``answer.relevance_of``), from the search itself."""
+    return {hit.chunk_id: relevance_of(hit) for hit in hits}

@@ -25,7 +25,7 @@ if TYPE_CHECKING:  # heavy modules (ranx, the model) load only when a command ru
 console = Console()
 eval_app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False, help="Evaluate retrieval quality.")
 
-MODES = ("lexical", "dense", "hybrid")
+ALL_MODES = "all"
 NTREX_TASKS = ("headline", "passage", "mixed")
 
 
@@ -37,8 +37,15 @@ def parse_choices(value: str, allowed: tuple[str, ...], what: str) -> list[str]:
     return list(dict.fromkeys(chosen))
 
 
+def chosen_modes(value: str) -> list[str]:
+    """``--mode``: comma-separated retrieval modes, or every mode of ``index.search.MODES`` for ``all``."""
+    from index.search import MODES  # loads the index stack: only once an eval command runs
+
+    return list(MODES) if value == ALL_MODES else parse_choices(value, MODES, "mode")
+
+
 def _check_modes(value: str) -> str:
-    parse_choices(value, MODES, "mode")
+    chosen_modes(value)
     return value
 
 
@@ -55,7 +62,7 @@ def _check_test(value: str) -> str:
 
 ModeOption = Annotated[
     str,
-    typer.Option("--mode", callback=_check_modes, help="Retrieval mode(s), comma-separated: lexical, dense, hybrid."),
+    typer.Option("--mode", callback=_check_modes, help="Retrieval mode(s), comma-separated (dense, lexical, hybrid), or all."),
 ]
 OutOption = Annotated[
     Path | None, typer.Option("--out", help="Report folder (default: <assistant home>/reports).")
@@ -85,7 +92,7 @@ def _encoder(settings: Settings) -> CachedEncoder:
 @eval_app.command("golden")
 @clean_errors
 def golden_command(
-    mode: ModeOption = ",".join(MODES),
+    mode: ModeOption = ALL_MODES,
     out: OutOption = None,
     questions: Annotated[
         Path | None, typer.Option("--questions", help="Golden questions JSONL (default: the shipped set).")
@@ -101,7 +108,7 @@ def golden_command(
     from evaluation.golden_eval import run_golden_evaluation
     from evaluation.golden_set import GOLDEN_FILE
 
-    modes = parse_choices(mode, MODES, "mode")
+    modes = chosen_modes(mode)
     settings = settings_from(home, model).with_overrides(corpus_dir=corpus, vector_store=vector_store)
     loaded = load_corpus(settings.corpus_dir)
     if not loaded.releases:
@@ -127,7 +134,7 @@ def ntrex_command(
     tasks: Annotated[
         str, typer.Option("--tasks", callback=_check_tasks, help="Comma-separated: headline, passage, mixed.")
     ] = ",".join(NTREX_TASKS),
-    mode: ModeOption = ",".join(MODES),
+    mode: ModeOption = ALL_MODES,
     out: OutOption = None,
     quiet: QuietOption = False,
     vector_store: VectorStoreOption = None,
@@ -138,7 +145,7 @@ def ntrex_command(
     from evaluation.ntrex_eval import run_ntrex_evaluation
 
     chosen_tasks = parse_choices(tasks, NTREX_TASKS, "task")
-    modes = parse_choices(mode, MODES, "mode")
+    modes = chosen_modes(mode)
     settings = settings_from(home, model).with_overrides(vector_store=vector_store)
     evaluation = run_ntrex_evaluation(
         settings,

@@ -10,10 +10,10 @@ from typing import Any
 
 import numpy as np
 
-from evaluation.atomic import write_text_atomic
 from evaluation.metrics import Comparison, compare_runs, metric_label, per_query_scores
 from evaluation.reports import format_summary
 from evaluation.results import SavedRun, load_saved_run
+from index.durable import atomic_write_text
 
 BREAKDOWN_GROUPING = "query language"
 
@@ -111,7 +111,7 @@ def write_comparison(result: RunComparison, out_dir: Path) -> RunComparison:
         lines.append("| " + " | ".join([label, str(n), *cells]) + " |")
     result.markdown = out_dir / f"{stem}.md"
     result.json = out_dir / f"{stem}.json"
-    write_text_atomic(result.markdown, "\n".join(lines) + "\n")
+    atomic_write_text(result.markdown, "\n".join(lines) + "\n")
     payload: dict[str, Any] = {
         "run_a": result.name_a,
         "run_b": result.name_b,
@@ -119,5 +119,5 @@ def write_comparison(result: RunComparison, out_dir: Path) -> RunComparison:
         "comparisons": [item.as_dict() for item in result.comparisons],
         "breakdown": result.breakdown,
     }
-    write_text_atomic(result.json, json.dumps(payload, ensure_ascii=False, indent=1) + "\n")
+    atomic_write_text(result.json, json.dumps(payload, ensure_ascii=False, indent=1) + "\n")
     return result

@@ -12,6 +12,9 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from index import sentence_ranking
+from index.vector_store import FAISS_LOCATION
+
 HASH_LENGTH = 10
 
 
@@ -46,6 +49,13 @@ def fusion_setting(searcher: Any) -> dict[str, Any]:
     return {"fusion": searcher.fusion.as_dict()}
 
 
+def sentence_setting(searcher: Any) -> dict[str, Any]:
+    """``{"sentence_weight": …}`` when dense scores use sentence vectors (left out for passage-only indexes)."""
+    if searcher.mode == "lexical" or searcher.index.sentences is None:
+        return {}
+    return {"sentence_weight": sentence_ranking.SENTENCE_WEIGHT}
+
+
 def vector_store_setting(vectors: Any) -> dict[str, Any]:
     """``{"vector_store": …}`` unless the store is exact FAISS, the default (left out so earlier hashes hold)."""
     facts = vectors.describe()
@@ -55,8 +65,9 @@ def vector_store_setting(vectors: Any) -> dict[str, Any]:
 
 
 def backend_suffix(settings: Any) -> str:
-    """``""`` for FAISS, ``"-milvus"`` otherwise: evaluation indexes are kept apart per backend."""
-    return "-milvus" if settings.store_location.is_milvus else ""
+    """``""`` for FAISS, ``"-<backend>"`` otherwise: evaluation indexes are kept apart per backend."""
+    location = settings.store_location
+    return "" if location == FAISS_LOCATION else f"-{location.backend}"
 
 
 def config_hash(config: Mapping[str, Any]) -> str:

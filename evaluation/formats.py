@@ -7,7 +7,7 @@
   ``{query: {doc: grade}}``, chosen by the file suffix;
 - runs: ranx ``Run.save`` as JSON (``.json``) or TREC (``.trec``/``.txt``).
 
-Every writer is atomic (temporary file, fsync, rename).
+Every writer is atomic (``index.durable``: temporary file, fsync, rename, folder fsync).
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from ranx import Run
+from index.durable import atomic_replace, atomic_write_text
 
-from evaluation.atomic import write_text_atomic, write_with_atomic
 
 Qrels = dict[str, dict[str, int]]
 RunDict = dict[str, dict[str, float]]
@@ -74,7 +74,9 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
 
 def write_jsonl(path: Path, rows: Iterable[Mapping[str, Any]]) -> None:
     lines = [json.dumps(dict(row), ensure_ascii=False) for row in rows]
-    write_text_atomic(Path(path), "".join(line + "\n" for line in lines))
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(path, "".join(line + "\n" for line in lines))
 
 
 def _required(row: Mapping[str, Any], key: str, where: str) -> Any:
@@ -145,6 +147,7 @@ def read_queries(path: Path) -> list[Query]:
 def write_qrels(path: Path, qrels: Mapping[str, Mapping[str, int]]) -> None:
     """BEIR TSV for ``.tsv``, JSON otherwise."""
     path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     if path.suffix == ".tsv":
         buffer = io.StringIO()
         writer = csv.writer(buffer, delimiter="\t", lineterminator="\n")
@@ -152,10 +155,10 @@ def write_qrels(path: Path, qrels: Mapping[str, Mapping[str, int]]) -> None:
         for query_id, judged in qrels.items():
             for doc_id, grade in judged.items():
                 writer.writerow((query_id, doc_id, int(grade)))
-        write_text_atomic(path, buffer.getvalue())
+        atomic_write_text(path, buffer.getvalue())
     else:
         plain = {query: {doc: int(grade) for doc, grade in judged.items()} for query, judged in qrels.items()}
-        write_text_atomic(path, json.dumps(plain, ensure_ascii=False, indent=1) + "\n")
+        atomic_write_text(path, json.dumps(plain, ensure_ascii=False, indent=1) + "\n")
 
 
 def read_qrels(path: Path) -> Qrels:
@@ -200,7 +203,9 @@ def save_run(path: Path, run: Mapping[str, Mapping[str, float]], name: str) -> N
     path = Path(path)
     ranx_run = Run({query: dict(ranked) for query, ranked in run.items()}, name=name)
     kind = "trec" if path.suffix in TREC_SUFFIXES else "json"
-    write_with_atomic(path, lambda temporary: ranx_run.save(str(temporary), kind=kind))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_replace(path) as temporary:
+        ranx_run.save(str(temporary), kind=kind)
 
 
 def load_run(path: Path) -> RunDict:

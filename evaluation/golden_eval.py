@@ -6,6 +6,8 @@ same text and k to get the ranked hits for the release-level metrics.
 
 - ``answer@1``: the answer span (or an alternative) occurs verbatim in the highest-scoring quote,
   and that quote comes from the span's release; ``answer@3``: in any of the three best quotes.
+- ``highlight@1``: the best-scoring highlighted sentence of the highest-scoring quote holds the
+  answer span (quote from the span's release); a declined answerable question counts as a miss.
 - ``recall@5``, ``mrr@10``, ``ndcg@10``: release level (chunk hits mapped to releases, first
   occurrence kept), graded qrels (2 = answers, 1 = same story).
 Unanswerable questions are not scored by ranx; the report gives how often the chat declined them.
@@ -23,7 +25,14 @@ from typing import Any
 from tqdm.auto import tqdm
 
 from corpus.release import Release
-from evaluation.config_hash import RunConfig, backend_suffix, config_hash, fusion_setting, vector_store_setting
+from evaluation.config_hash import (
+    RunConfig,
+    backend_suffix,
+    config_hash,
+    fusion_setting,
+    sentence_setting,
+    vector_store_setting,
+)
 from evaluation.golden_set import (
     GOLDEN_FILE,
     AnswerLocation,
@@ -40,7 +49,7 @@ from index.settings import Settings
 
 GOLDEN_INDEX_NAME = "eval-golden"
 RANX_METRICS = ("recall@5", "mrr@10", "ndcg@10")
-ANSWER_METRICS = ("answer@1", "answer@3")
+ANSWER_METRICS = ("answer@1", "answer@3", "highlight@1")
 GOLDEN_METRICS = (*ANSWER_METRICS, *RANX_METRICS)
 RELEASE_DEPTH = 10
 GROUPINGS = ("query language", "document language", "cross-lingual", "kind")
@@ -68,6 +77,18 @@ def answer_found(question: GoldenQuestion, quotes: Sequence[Any], k: int) -> boo
     return any(
         quote.release_id == span.release and span.text in quote.text for quote in best for span in question.answers
     )
+
+
+def highlight_found(question: GoldenQuestion, quotes: Sequence[Any]) -> bool:
+    """Whether the best highlighted sentence of the best-scoring quote holds an answer span of its release."""
+    if not quotes:
+        return False
+    quote = max(quotes, key=lambda item: item.score)
+    if not quote.highlights:
+        return False
+    best = max(quote.highlights, key=lambda span: span.score)
+    sentence = quote.text[best.start - quote.start : best.end - quote.start]
+    return any(quote.release_id == span.release and span.text in sentence for span in question.answers)
 
 
 def question_groups(
@@ -121,6 +142,7 @@ def evaluate_golden_mode(
         run[question.id] = ranking_to_run_entry(ranked_items(hits, RELEASE_LEVEL, RELEASE_DEPTH))
         found["answer@1"][question.id] = float(answer_found(question, answer.quotes, 1))
         found["answer@3"][question.id] = float(answer_found(question, answer.quotes, 3))
+        found["highlight@1"][question.id] = float(highlight_found(question, answer.quotes))
     seconds = time.perf_counter() - started
     qrels = {question.id: dict(question.relevant) for question in answerable}
     scores = {**found, **per_query_scores(qrels, run, RANX_METRICS)}
@@ -133,6 +155,7 @@ def evaluate_golden_mode(
         data={
             **data_slice(questions_path, releases),
             **fusion_setting(assistant.searcher),
+            **sentence_setting(assistant.searcher),
             **vector_store_setting(assistant.searcher.index.vectors),
         },
     )

@@ -28,7 +28,7 @@ CONFIDENCE = 0.95
 # metric name -> Scores[query id -> value]
 Scores = dict[str, dict[str, float]]
 
-_LABELS = {"recall": "R", "hit_rate": "R", "mrr": "MRR", "ndcg": "nDCG", "precision": "P", "answer": "Answer", "own_language": "Own-language share"}
+_LABELS = {"recall": "R", "hit_rate": "R", "mrr": "MRR", "ndcg": "nDCG", "precision": "P", "answer": "Answer", "highlight": "Highlight", "own_language": "Own-language share"}
 
 
 @dataclass(frozen=True)

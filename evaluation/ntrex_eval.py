@@ -13,7 +13,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from evaluation.config_hash import RunConfig, backend_suffix, config_hash, fusion_setting, vector_store_setting
+from evaluation.config_hash import (
+    RunConfig,
+    backend_suffix,
+    config_hash,
+    fusion_setting,
+    sentence_setting,
+    vector_store_setting,
+)
 from evaluation.metrics import per_query_scores
 from evaluation.ntrex import LANGUAGE_TAGS, Article, load_articles
 from evaluation.ntrex_releases import NtrexRelease, ntrex_releases
@@ -169,6 +176,7 @@ def evaluate_task(
             **(extra_data or {}),
             "fetch_k": fetch_k,
             **fusion_setting(searcher),
+            **sentence_setting(searcher),
             **vector_store_setting(setup.index.vectors),
         },
     )

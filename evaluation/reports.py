@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from evaluation.atomic import write_text_atomic, write_with_atomic
 from evaluation.metrics import Comparison, Summary, metric_label
 from evaluation.results import TaskResult, summaries_to_dict
+from index.durable import atomic_replace, atomic_write_text
 
 
 @dataclass
@@ -59,10 +59,10 @@ def write_report(
             images.append(image)
             lines += [f"![{section.title}: {metric_label(metric)}]({image.name})", ""]
     markdown = out_dir / f"{name}.md"
-    write_text_atomic(markdown, "\n".join(lines).rstrip() + "\n")
+    atomic_write_text(markdown, "\n".join(lines).rstrip() + "\n")
     json_path = out_dir / f"{name}.json"
     payload = {"title": title, "facts": facts, "notes": list(notes), "sections": [_section_json(s, out_dir) for s in sections]}
-    write_text_atomic(json_path, json.dumps(_finite(payload), ensure_ascii=False, indent=1, default=str) + "\n")
+    atomic_write_text(json_path, json.dumps(_finite(payload), ensure_ascii=False, indent=1, default=str) + "\n")
     return ReportFiles(markdown, json_path, tuple(images))
 
 
@@ -183,7 +183,8 @@ def plot_pair_heatmaps(path: Path, section: ReportSection, metric: str) -> None:
                     axis.text(column, row, f"{values[row, column]:.2f}", ha="center", va="center", fontsize=8, color=colour)
     figure.colorbar(image, ax=axes[0].tolist(), shrink=0.8)
     figure.suptitle(section.title)
-    write_with_atomic(path, lambda temporary: figure.savefig(temporary, format="png", dpi=110, bbox_inches="tight"))
+    with atomic_replace(path) as temporary:
+        figure.savefig(temporary, format="png", dpi=110, bbox_inches="tight")
     plt.close(figure)
 
 

@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from evaluation.atomic import write_text_atomic
 from evaluation.config_hash import RunConfig, config_hash
 from evaluation.formats import EvaluationFormatError, Qrels, RunDict, load_run, read_qrels, save_run, write_qrels
 from evaluation.metrics import Scores, Summary, summarize_groups
+from index.durable import atomic_write_text
 
 META_SUFFIX = ".meta.json"
 RUN_SUFFIX = ".run.json"
@@ -88,7 +88,7 @@ def save_task_run(runs_dir: Path, result: TaskResult, run: RunDict, qrels: Qrels
         "groups": result.groups,
         "other_scores": {metric: values for metric, values in result.scores.items() if metric not in ranx_metrics},
     }
-    write_text_atomic(runs_dir / f"{name}{META_SUFFIX}", json.dumps(meta, ensure_ascii=False, indent=1) + "\n")
+    atomic_write_text(runs_dir / f"{name}{META_SUFFIX}", json.dumps(meta, ensure_ascii=False, indent=1) + "\n")
     result.run_file = str(run_path)
     return run_path
 

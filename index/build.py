@@ -28,8 +28,9 @@ from index import chunk_db
 from index.chunking import Chunk, ChunkingParams, chunk_release
 from index.embedding_cache import EmbeddingCache, EmbeddingStats, embed_with_cache
 from index.encoder import DOCUMENT_PROMPT, Encoder
+from index.sentences import Sentence, chunk_sentences
 from index.settings import Settings
-from index.store_location import StoreLocation, collection_base
+from index.vector_store import round_to_half
 from index.store import (
     IndexModelMismatchError,
     IndexStoreError,
@@ -60,6 +61,9 @@ class BuildReport:
     chunks_indexed: int = 0  # chunks of added or replaced releases
     chunks_embedded: int = 0  # distinct chunk texts that went through the model
     cache_hits: int = 0  # distinct chunk texts found in the embedding cache
+    sentences_indexed: int = 0  # sentences of the chunks of added or replaced releases
+    sentences_embedded: int = 0  # distinct sentence texts that went through the model
+    sentence_cache_hits: int = 0  # distinct sentence texts found in the embedding cache
     embed_seconds: float = 0.0
     seconds: float = 0.0
     full_rebuild_reason: str | None = None
@@ -84,7 +88,7 @@ class UpdatePlan:
 
 
 def release_content_hash(release: Release) -> str:
-    """sha256 over everything stored for a release (text, metadata, paragraph labels)."""
+    """sha256 over everything stored for a release (text, metadata, declared languages, paragraph labels)."""
     payload = {
         "id": release.id,
         "title": release.title,
@@ -97,6 +101,8 @@ def release_content_hash(release: Release) -> str:
             for p in release.paragraphs
         ],
     }
+    if release.declared_languages:  # left out when empty, so older hashes of such releases still match
+        payload["declared_languages"] = list(release.declared_languages)
     return hashlib.sha256(json.dumps(payload, ensure_ascii=False, sort_keys=True).encode("utf-8")).hexdigest()
 
 
@@ -261,15 +267,17 @@ def _apply(
         return report
 
     location = settings.store_location
-    collection = collection_base(settings.index_name, model_id) if location.is_milvus else ""
-    with IndexWriter(index_dir, model_id, dimension, params.to_dict(), base, location, collection) as writer:
+    with IndexWriter(index_dir, model_id, dimension, params.to_dict(), base, location, settings.index_name) as writer:
         writer.boilerplate = boilerplate
         writer.remove_releases([*removed, *replaced])
         if changed and encoder is not None:
-            stats = _add_releases(writer, encoder, changed, plan.hashes, params, settings, progress)
+            stats, sentence_stats = _add_releases(writer, encoder, changed, plan.hashes, params, settings, progress)
             report.chunks_indexed = stats.requested
             report.chunks_embedded, report.cache_hits = stats.encoded, stats.cache_hits
-            report.embed_seconds = stats.encode_seconds
+            report.sentences_indexed = sentence_stats.requested
+            report.sentences_embedded = sentence_stats.encoded
+            report.sentence_cache_hits = sentence_stats.cache_hits
+            report.embed_seconds = stats.encode_seconds + sentence_stats.encode_seconds
         report.generation = writer.commit(extra={"full_rebuild_reason": reason}, progress=progress)
         report.written = True
         report.releases, report.chunks = writer.counts
@@ -299,17 +307,33 @@ def _add_releases(
     params: ChunkingParams,
     settings: Settings,
     progress: bool,
-) -> EmbeddingStats:
-    chunked: list[tuple[Release, list[Chunk]]] = [(release, chunk_release(release, params)) for release in releases]
-    texts = [chunk.text for _, chunks in chunked for chunk in chunks]
-    stats = EmbeddingStats()
+) -> tuple[EmbeddingStats, EmbeddingStats]:
+    """Chunk, split and embed ``releases`` (chunks and sentences, through the cache) and stage them."""
+    chunked: list[tuple[Release, list[Chunk], list[Sentence]]] = []
+    for release in releases:
+        chunks = chunk_release(release, params)
+        chunked.append((release, chunks, [sentence for chunk in chunks for sentence in chunk_sentences(chunk)]))
+    texts = [chunk.text for _, chunks, _ in chunked for chunk in chunks]
+    sentence_texts = [sentence.text for _, _, sentences in chunked for sentence in sentences]
+    stats, sentence_stats = EmbeddingStats(), EmbeddingStats()
     with EmbeddingCache(settings.embedding_cache_path) as cache:
         vectors = embed_with_cache(encoder, texts, DOCUMENT_PROMPT, cache, progress=progress, stats=stats)
-    offset = 0
-    for release, chunks in chunked:
-        writer.add_release(release, hashes[release.id], chunks, vectors[offset : offset + len(chunks)])
+        sentence_vectors = embed_with_cache(
+            encoder, sentence_texts, DOCUMENT_PROMPT, cache, progress=progress, stats=sentence_stats, unit="sentence"
+        )
+    offset = sentence_offset = 0
+    for release, chunks, sentences in chunked:
+        writer.add_release(
+            release,
+            hashes[release.id],
+            chunks,
+            vectors[offset : offset + len(chunks)],
+            sentences,
+            round_to_half(sentence_vectors[sentence_offset : sentence_offset + len(sentences)]),
+        )
         offset += len(chunks)
-    return stats
+        sentence_offset += len(sentences)
+    return stats, sentence_stats
 
 
 def _base_for_build(
@@ -327,15 +351,14 @@ def _base_for_build(
     if base.manifest.chunking != params.to_dict():
         base.close()
         return None, "chunking parameters changed"
+    if base.sentences is None:
+        base.close()
+        return None, "the index has no sentence vectors yet"
     wanted = settings.store_location
-    if _store_key(base.location) != _store_key(wanted):
+    if base.location != wanted:
         base.close()
         return None, f"vector store changed from {base.location.label()} to {wanted.label()}"
     return base, None
-
-
-def _store_key(location: StoreLocation) -> tuple[str, str, str]:
-    return (location.backend, location.uri, location.index_type if location.is_milvus else "")
 
 
 def _open_live(settings: Settings) -> OpenIndex | None:

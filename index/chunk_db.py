@@ -17,6 +17,7 @@ import numpy as np
 
 from corpus.release import Release
 from index.chunking import Chunk
+from index.sentences import Sentence
 from index.filters import LANGUAGE_FILTERS
 from index.vector_store import ChunkEntry
 
@@ -31,7 +32,8 @@ CREATE TABLE IF NOT EXISTS releases (
     path TEXT NOT NULL,
     text TEXT NOT NULL,
     languages TEXT NOT NULL,
-    content_hash TEXT NOT NULL
+    content_hash TEXT NOT NULL,
+    declared_languages TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS chunks (
     id INTEGER PRIMARY KEY,
@@ -64,6 +66,7 @@ def open_writable(path: Path) -> sqlite3.Connection:
     connection.execute("PRAGMA journal_mode = DELETE")
     connection.execute("PRAGMA foreign_keys = ON")
     connection.executescript(SCHEMA)
+    connection.executescript(SENTENCE_SCHEMA)
     return connection
 
 
@@ -76,8 +79,11 @@ def open_readonly(path: Path) -> sqlite3.Connection:
 def insert_release(
     connection: sqlite3.Connection, release: Release, content_hash: str, chunks: Sequence[Chunk]
 ) -> None:
+    if not has_declared_languages(connection):  # a copy of an older generation's file, being updated
+        connection.execute("ALTER TABLE releases ADD COLUMN declared_languages TEXT NOT NULL DEFAULT ''")
     connection.execute(
-        "INSERT INTO releases VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO releases (id, title, date, source, path, text, languages, content_hash, declared_languages) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             release.id,
             release.title,
@@ -87,6 +93,7 @@ def insert_release(
             release.text,
             json.dumps(list(release.languages)),
             content_hash,
+            json.dumps(list(release.declared_languages)),
         ),
     )
     connection.executemany(
@@ -96,8 +103,39 @@ def insert_release(
     )
 
 
+def release_columns(connection: sqlite3.Connection, schema: str = "main") -> list[str]:
+    """Column names of the ``releases`` table in ``schema`` (an attached database's name, or main)."""
+    return [row[1] for row in connection.execute(f"PRAGMA {schema}.table_info(releases)")]
+
+
+def has_declared_languages(connection: sqlite3.Connection) -> bool:
+    """Whether the releases table stores each release's declared languages.
+
+    Generations written before the column existed lack it; they open and answer as if no
+    release declared any, and the next ``assistant index build`` rewrites the releases
+    that do declare some (their content hash covers the declared languages).
+    """
+    return "declared_languages" in release_columns(connection)
+
+
+def declared_languages(connection: sqlite3.Connection, release_id: str) -> tuple[str, ...]:
+    """Language tags the release's front matter declared when it was indexed.
+
+    () when it declared none, is not in this generation, or the generation predates
+    the column (see :func:`has_declared_languages`).
+    """
+    if not has_declared_languages(connection):
+        return ()
+    row = connection.execute("SELECT declared_languages FROM releases WHERE id = ?", (release_id,)).fetchone()
+    if row is None or not row[0]:
+        return ()
+    tags = json.loads(row[0])
+    return tuple(str(tag) for tag in tags) if isinstance(tags, list) else ()
+
+
 def delete_releases(connection: sqlite3.Connection, release_ids: Iterable[str]) -> None:
     ids = [(release_id,) for release_id in release_ids]
+    connection.executemany("DELETE FROM sentences WHERE release_id = ?", ids)
     connection.executemany("DELETE FROM chunks WHERE release_id = ?", ids)
     connection.executemany("DELETE FROM releases WHERE id = ?", ids)
 
@@ -211,3 +249,119 @@ def chunk_records(connection: sqlite3.Connection, chunk_ids: Sequence[int]) -> d
             chunk = Chunk(*chunk_fields)
             records[chunk.id] = ChunkRecord(chunk, title, dt.date.fromisoformat(date) if date else None, source)
     return records
+
+
+# Every chunk's sentences (``index.sentences.chunk_sentences``), whose vectors the sentence store holds.
+SENTENCE_SCHEMA = """
+CREATE TABLE IF NOT EXISTS sentences (
+    id INTEGER PRIMARY KEY,
+    chunk_id INTEGER NOT NULL REFERENCES chunks(id),
+    release_id TEXT NOT NULL,
+    start INTEGER NOT NULL,
+    "end" INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sentences_by_chunk ON sentences(chunk_id);
+CREATE INDEX IF NOT EXISTS sentences_by_release ON sentences(release_id);
+"""
+
+
+def has_sentences(connection: sqlite3.Connection) -> bool:
+    """Whether the database has the sentence table (generations before sentence vectors lack it)."""
+    row = connection.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sentences'").fetchone()
+    return row is not None
+
+
+def insert_sentences(connection: sqlite3.Connection, release_id: str, sentences: Sequence[Sentence]) -> None:
+    connection.executemany(
+        'INSERT INTO sentences (id, chunk_id, release_id, start, "end") VALUES (?, ?, ?, ?, ?)',
+        [(s.id, s.chunk_id, release_id, s.start, s.end) for s in sentences],
+    )
+
+
+def sentence_count(connection: sqlite3.Connection) -> int:
+    if not has_sentences(connection):
+        return 0
+    (count,) = connection.execute("SELECT COUNT(*) FROM sentences").fetchone()
+    return int(count)
+
+
+def sentence_ids_of(connection: sqlite3.Connection, release_ids: Sequence[str]) -> list[int]:
+    return _ids_where(connection, "SELECT id FROM sentences WHERE release_id IN ({})", list(release_ids))
+
+
+def present_sentence_ids(connection: sqlite3.Connection, sentence_ids: Sequence[int]) -> set[int]:
+    """The ones among ``sentence_ids`` that this database holds."""
+    return set(_ids_where(connection, "SELECT id FROM sentences WHERE id IN ({})", [int(i) for i in sentence_ids]))
+
+
+def sentence_chunks(connection: sqlite3.Connection, sentence_ids: Sequence[int]) -> dict[int, int]:
+    """Sentence id -> its chunk's id, for the sentences this database holds."""
+    found: dict[int, int] = {}
+    ids = [int(i) for i in sentence_ids]
+    for offset in range(0, len(ids), SQL_BATCH):
+        batch = ids[offset : offset + SQL_BATCH]
+        marks = ",".join("?" * len(batch))
+        found.update(connection.execute(f"SELECT id, chunk_id FROM sentences WHERE id IN ({marks})", batch))
+    return found
+
+
+def sentences_of_chunks(connection: sqlite3.Connection, chunk_ids: Sequence[int]) -> dict[int, list[tuple[int, int, int]]]:
+    """Chunk id -> its sentences as (sentence id, start, end) in text order (release offsets)."""
+    found: dict[int, list[tuple[int, int, int]]] = {}
+    ids = [int(i) for i in chunk_ids]
+    for offset in range(0, len(ids), SQL_BATCH):
+        batch = ids[offset : offset + SQL_BATCH]
+        marks = ",".join("?" * len(batch))
+        rows = connection.execute(
+            f'SELECT chunk_id, id, start, "end" FROM sentences WHERE chunk_id IN ({marks}) ORDER BY chunk_id, start',
+            batch,
+        )
+        for chunk_id, sentence_id, start, end in rows:
+            found.setdefault(int(chunk_id), []).append((int(sentence_id), int(start), int(end)))
+    return found
+
+
+def iter_sentence_entries(connection: sqlite3.Connection) -> Iterator[ChunkEntry]:
+    """Every sentence's vector-store entry: its id with its chunk's filter fields."""
+    rows = connection.execute(
+        "SELECT s.id, s.release_id, c.language, c.script, r.date FROM sentences s "
+        "JOIN chunks c ON c.id = s.chunk_id JOIN releases r ON r.id = s.release_id"
+    )
+    for sentence_id, release_id, language, script, date in rows:
+        yield ChunkEntry(sentence_id, release_id, language, script, dt.date.fromisoformat(date) if date else None)
+
+
+def _ids_where(connection: sqlite3.Connection, query: str, values: list) -> list[int]:
+    """``query`` (one ``IN ({})`` placeholder) run over ``values`` in batches; the first column as ints."""
+    found: list[int] = []
+    for offset in range(0, len(values), SQL_BATCH):
+        batch = values[offset : offset + SQL_BATCH]
+        found.extend(int(row[0]) for row in connection.execute(query.format(",".join("?" * len(batch))), batch))
+    return found
+
+
+def sentence_spans_of(connection: sqlite3.Connection, release_ids: Sequence[str]) -> list[tuple[str, int, int, int]]:
+    """(release id, sentence id, start, end) of every sentence of these releases, in text order."""
+    found: list[tuple[str, int, int, int]] = []
+    ids = list(release_ids)
+    for offset in range(0, len(ids), SQL_BATCH):
+        batch = ids[offset : offset + SQL_BATCH]
+        marks = ",".join("?" * len(batch))
+        rows = connection.execute(
+            f'SELECT release_id, id, start, "end" FROM sentences WHERE release_id IN ({marks}) ORDER BY release_id, start',
+            batch,
+        )
+        found.extend((str(release), int(sentence), int(start), int(end)) for release, sentence, start, end in rows)
+    return found
+
+
+def chunk_ids_by_release(connection: sqlite3.Connection, release_ids: Sequence[str]) -> list[tuple[int, str]]:
+    """(chunk id, release id) of every chunk of these releases."""
+    found: list[tuple[int, str]] = []
+    ids = list(release_ids)
+    for offset in range(0, len(ids), SQL_BATCH):
+        batch = ids[offset : offset + SQL_BATCH]
+        marks = ",".join("?" * len(batch))
+        rows = connection.execute(f"SELECT id, release_id FROM chunks WHERE release_id IN ({marks})", batch)
+        found.extend((int(chunk), str(release)) for chunk, release in rows)
+    return found

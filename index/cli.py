@@ -282,27 +282,27 @@ def search_command(
 ) -> None:
     """Print the best passages for a question, with citations."""
     from index.encoder import load_encoder
-    from index.search import Filters, Searcher
+    from index.search import Filters, Searcher, usable_mode
     from index.store import open_index
 
     settings = settings_from(home, model)
     filters = Filters(
         languages=frozenset(lang or ()),
-        date_from=_parse_date(date_from, "--from"),
-        date_to=_parse_date(date_to, "--to"),
+        date_from=_date_option(date_from, "--from"),
+        date_to=_date_option(date_to, "--to"),
         release_ids=frozenset(release or ()),
     )
     encoder = load_encoder(settings.model, settings)
     index = open_index(
         settings.index_dir, expected_model_id=encoder.model_id, milvus_token=settings.store_location.token
     )
-    chosen = mode or settings.retrieval_mode
-    if mode is None and chosen != "dense" and not index.has_lexical:
+    wanted = mode or settings.retrieval_mode
+    chosen = usable_mode(index, wanted) if mode is None else wanted
+    if chosen != wanted:
         error_console.print(
             f"[yellow]note:[/] this index has no lexical leg (run `assistant index build` to add it); "
-            f"using dense instead of {chosen} search"
+            f"using dense instead of {wanted} search"
         )
-        chosen = "dense"
     hits = Searcher(index, encoder, mode=chosen).search(question, k=k, filters=filters)
     if not hits:
         console.print("[yellow]No passages found.[/]")
@@ -322,10 +322,11 @@ def search_command(
         console.print()
 
 
-def _parse_date(value: str | None, option: str) -> dt.date | None:
-    if value is None:
-        return None
+def _date_option(value: str | None, option: str) -> dt.date | None:
+    """``--from``/``--to`` through ``index.filters.parse_date_bound``, with the CLI's wording of the error."""
+    from index.filters import parse_date_bound
+
     try:
-        return dt.date.fromisoformat(value)
-    except ValueError as error:
-        raise ValueError(f"{option} expects a date as YYYY-MM-DD, got {value!r}") from error
+        return parse_date_bound(value, option)
+    except ValueError:
+        raise ValueError(f"{option} expects a date as YYYY-MM-DD, got {value!r}") from None

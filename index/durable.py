@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -33,17 +35,27 @@ def fsync_tree(folder: Path) -> None:
     fsync_dir(folder)
 
 
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write ``text`` to a temp file beside ``path``, fsync it, then ``os.replace`` it into place."""
+@contextmanager
+def atomic_replace(path: Path) -> Iterator[Path]:
+    """Yield a temp path beside ``path`` to write; on a clean exit fsync it, ``os.replace`` it into place
+    and fsync the folder. On an error the temp file is removed and ``path`` is left as it was.
+
+    For writers that want a path of their own (ranx, matplotlib); ``atomic_write_text`` for text.
+    """
     descriptor, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(descriptor)
     temp = Path(temp_name)
     try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
+        yield temp
+        fsync_file(temp)
         os.replace(temp, path)
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
     fsync_dir(path.parent)
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write ``text`` (UTF-8) to a temp file beside ``path``, fsync it, then ``os.replace`` it into place."""
+    with atomic_replace(path) as temp:
+        temp.write_text(text, encoding="utf-8")

@@ -157,6 +157,7 @@ def embed_with_cache(
     progress: bool = False,
     batch_size: int = DEFAULT_ENCODE_BATCH,
     stats: EmbeddingStats | None = None,
+    unit: str = "chunk",
 ) -> np.ndarray:
     """Vectors for ``texts`` in input order; only texts missing from the cache are encoded.
 
@@ -172,7 +173,7 @@ def embed_with_cache(
     stats.unique += len(first_text)
     stats.cache_hits += len(first_text) - len(missing)
 
-    with tqdm(total=len(missing), desc="embedding", unit="chunk", disable=not progress or not missing) as bar:
+    with tqdm(total=len(missing), desc=f"embedding {unit}s", unit=unit, disable=not progress or not missing) as bar:
         for offset in range(0, len(missing), batch_size):
             batch = missing[offset : offset + batch_size]
             started = time.perf_counter()

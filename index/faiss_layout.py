@@ -10,6 +10,10 @@ vectors, so every changed release would force a full graph rebuild.
 Both kinds take chunk ids and support ``remove_ids`` and ``reconstruct``: the
 exact index sits behind ``IndexIDMap2``; the IVF index stores the ids itself
 with a hash-table direct map (an id map over IVF breaks after removals).
+
+Either kind stores its vectors as float32 or, with ``half=True``, as float16
+(``ScalarQuantizer.QT_fp16``): half the memory, and exact for vectors already
+rounded to float16 (``index.vector_store.round_to_half``), which is how sentence vectors are stored.
 """
 
 from __future__ import annotations
@@ -39,16 +43,17 @@ class IndexPlan:
     kind: str
     nlist: int = 0
     nprobe: int = 0
+    half: bool = False  # float16 storage
 
     def to_dict(self) -> dict[str, object]:
-        return {"kind": self.kind, "nlist": self.nlist, "nprobe": self.nprobe}
+        return {"kind": self.kind, "nlist": self.nlist, "nprobe": self.nprobe, "half": self.half}
 
     @classmethod
     def from_dict(cls, data: dict) -> IndexPlan:
         kind = str(data.get("kind", EXACT))
         if kind not in (EXACT, IVF):
             raise ValueError(f"unknown FAISS index kind {kind!r}")
-        return cls(kind, int(data.get("nlist", 0)), int(data.get("nprobe", 0)))
+        return cls(kind, int(data.get("nlist", 0)), int(data.get("nprobe", 0)), bool(data.get("half", False)))
 
 
 def ivf_list_count(n: int) -> int:
@@ -56,19 +61,19 @@ def ivf_list_count(n: int) -> int:
     return max(1, int(round(math.sqrt(n))))
 
 
-def choose_index(chunks: int, exact_limit: int = EXACT_LIMIT) -> IndexPlan:
+def choose_index(chunks: int, exact_limit: int = EXACT_LIMIT, half: bool = False) -> IndexPlan:
     """Exact search up to ``exact_limit`` chunks; IVF (√n lists, ~3 % probed) above."""
     if chunks < 0:
         raise ValueError(f"chunk count must be non-negative, got {chunks}")
     if chunks <= exact_limit:
-        return IndexPlan(EXACT)
+        return IndexPlan(EXACT, half=half)
     nlist = ivf_list_count(chunks)
-    return IndexPlan(IVF, nlist=nlist, nprobe=max(1, math.ceil(nlist * IVF_TARGET_NPROBE_SHARE)))
+    return IndexPlan(IVF, nlist=nlist, nprobe=max(1, math.ceil(nlist * IVF_TARGET_NPROBE_SHARE)), half=half)
 
 
 def needs_relayout(current: IndexPlan, chunks: int, exact_limit: int = EXACT_LIMIT) -> bool:
     """Whether an index laid out as ``current`` should be rebuilt for ``chunks`` vectors."""
-    wanted = choose_index(chunks, exact_limit)
+    wanted = choose_index(chunks, exact_limit, current.half)
     if wanted.kind != current.kind:
         return True
     if current.kind == EXACT:
@@ -77,7 +82,11 @@ def needs_relayout(current: IndexPlan, chunks: int, exact_limit: int = EXACT_LIM
     return ratio >= IVF_RETRAIN_FACTOR or ratio <= 1 / IVF_RETRAIN_FACTOR
 
 
-def empty_exact_index(dimension: int) -> faiss.Index:
+def empty_exact_index(dimension: int, half: bool = False) -> faiss.Index:
+    if half:
+        return faiss.IndexIDMap2(
+            faiss.IndexScalarQuantizer(dimension, faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT)
+        )
     return faiss.IndexIDMap2(faiss.IndexFlatIP(dimension))
 
 
@@ -87,11 +96,17 @@ def build_index(plan: IndexPlan, vectors: np.ndarray, ids: np.ndarray, seed: int
     ids = np.ascontiguousarray(ids, dtype=np.int64)
     dimension = vectors.shape[1]
     if plan.kind == EXACT:
-        index = empty_exact_index(dimension)
+        index = empty_exact_index(dimension, plan.half)
     elif plan.kind == IVF:
         if len(vectors) < plan.nlist:
             raise ValueError(f"an IVF index of {plan.nlist} lists needs at least as many vectors, got {len(vectors)}")
-        inner = faiss.IndexIVFFlat(faiss.IndexFlatIP(dimension), dimension, plan.nlist, faiss.METRIC_INNER_PRODUCT)
+        if plan.half:
+            inner = faiss.IndexIVFScalarQuantizer(
+                faiss.IndexFlatIP(dimension), dimension, plan.nlist, faiss.ScalarQuantizer.QT_fp16,
+                faiss.METRIC_INNER_PRODUCT,
+            )  # fmt: skip
+        else:
+            inner = faiss.IndexIVFFlat(faiss.IndexFlatIP(dimension), dimension, plan.nlist, faiss.METRIC_INNER_PRODUCT)
         inner.cp.niter = IVF_TRAIN_ITERATIONS
         inner.cp.seed = seed
         sample_size = min(len(vectors), plan.nlist * IVF_TRAIN_POINTS_PER_LIST)
@@ -111,8 +126,11 @@ def plan_of(index: faiss.Index) -> IndexPlan:
     """The layout of an index built by ``build_index`` (read back after loading)."""
     concrete = faiss.downcast_index(index)
     if isinstance(concrete, faiss.IndexIVF):
-        return IndexPlan(IVF, nlist=int(concrete.nlist), nprobe=int(concrete.nprobe))
-    return IndexPlan(EXACT)
+        half = isinstance(concrete, faiss.IndexIVFScalarQuantizer)
+        return IndexPlan(IVF, nlist=int(concrete.nlist), nprobe=int(concrete.nprobe), half=half)
+    if isinstance(concrete, faiss.IndexIDMap2):
+        concrete = faiss.downcast_index(concrete.index)
+    return IndexPlan(EXACT, half=isinstance(concrete, faiss.IndexScalarQuantizer))
 
 
 def search_parameters(plan: IndexPlan, allowed: np.ndarray | None) -> faiss.SearchParameters | None:

@@ -10,7 +10,7 @@ exactly, so a narrow filter never misses chunks in unprobed lists.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,8 +21,21 @@ from index import faiss_layout
 from index.faiss_layout import IndexPlan
 from index.filters import LANGUAGE_FILTERS, Filters
 from index.numpy_load import NUMPY_LOAD_LOCK
-from index.vector_store import FAISS_BACKEND, ChunkEntry, check_query, check_vectors
+from index.vector_store import (
+    CHUNKS,
+    FAISS_BACKEND,
+    SENTENCES,
+    FAISS_LOCATION,
+    ChunkEntry,
+    StoreLocation,
+    VectorStore,
+    check_query,
+    check_vectors,
+    round_to_half,
+)
 
+# Kinds stored as float16: sentences are about six per chunk, so they would dominate memory at full precision.
+HALF_PRECISION_KINDS = frozenset({SENTENCES})
 VECTORS_FILE = "vectors.faiss"
 COLUMNS_FILE = "chunk_columns.npz"
 NO_DAY = -1
@@ -136,8 +149,9 @@ class FaissVectorStore:
         self._columns = columns
 
     @classmethod
-    def empty(cls, dimension: int) -> FaissVectorStore:
-        return cls(faiss_layout.empty_exact_index(dimension), _Columns.empty())
+    def empty(cls, dimension: int, half: bool = False) -> FaissVectorStore:
+        """An empty exact store; ``half`` stores float16 (vectors are rounded to it when added)."""
+        return cls(faiss_layout.empty_exact_index(dimension, half), _Columns.empty())
 
     @classmethod
     def from_index_and_entries(cls, index: faiss.Index, entries: Sequence[ChunkEntry]) -> FaissVectorStore:
@@ -151,15 +165,17 @@ class FaissVectorStore:
         return faiss.read_index(str(folder / VECTORS_FILE))
 
     @classmethod
-    def load(cls, folder: Path) -> FaissVectorStore:
-        """Read ``vectors.faiss`` and the filter columns (checksums are the caller's job)."""
-        return cls(faiss.read_index(str(folder / VECTORS_FILE)), _Columns.load(folder / COLUMNS_FILE))
+    def load(cls, folder: Path, kind: str = CHUNKS) -> FaissVectorStore:
+        """Read the FAISS index and the filter columns of ``kind`` (checksums are the caller's job)."""
+        vectors, columns = file_names(kind)
+        return cls(faiss.read_index(str(folder / vectors)), _Columns.load(folder / columns))
 
-    def save(self, folder: Path) -> list[str]:
-        """Write the store's files into ``folder``; returns their names."""
-        faiss.write_index(self._index, str(folder / VECTORS_FILE))
-        self._columns.save(folder / COLUMNS_FILE)
-        return [VECTORS_FILE, COLUMNS_FILE]
+    def save(self, folder: Path, kind: str = CHUNKS) -> list[str]:
+        """Write the store's files of ``kind`` into ``folder``; returns their names."""
+        vectors, columns = file_names(kind)
+        faiss.write_index(self._index, str(folder / vectors))
+        self._columns.save(folder / columns)
+        return [vectors, columns]
 
     def copy(self) -> FaissVectorStore:
         """An independent copy to modify (a writer's staging store)."""
@@ -175,6 +191,13 @@ class FaissVectorStore:
         return int(self._index.d)
 
     @property
+    def shared(self) -> bool:
+        return False  # every generation has its own copy
+
+    def close(self) -> None:
+        """Nothing to release: the index lives in this process's memory."""
+
+    @property
     def plan(self) -> IndexPlan:
         return faiss_layout.plan_of(self._index)
 
@@ -186,6 +209,8 @@ class FaissVectorStore:
         if len(np.unique(ids)) != len(ids):
             raise ValueError("the entries repeat a chunk id")
         self.delete_chunks(ids[np.isin(ids, self._columns.ids)])
+        if self.plan.half:
+            array = round_to_half(array)
         self._index.add_with_ids(array, ids)
         self._columns.append(entries)
 
@@ -250,6 +275,7 @@ class FaissVectorStore:
             "index_type": plan.kind,
             "nlist": plan.nlist,
             "nprobe": plan.nprobe,
+            "precision": "float16" if plan.half else "float32",
             "metric": "IP",
             "dimension": self.dimension,
             "count": self.count(),
@@ -261,6 +287,50 @@ class FaissVectorStore:
             return False
         ids = self._columns.ids
         vectors = self._index.reconstruct_batch(ids) if len(ids) else np.zeros((0, self.dimension), np.float32)
-        plan = faiss_layout.choose_index(self.count(), exact_limit)
+        plan = faiss_layout.choose_index(self.count(), exact_limit, self.plan.half)
         self._index = faiss_layout.build_index(plan, vectors, ids)
         return True
+
+
+def file_names(kind: str) -> tuple[str, str]:
+    """The FAISS index and filter-column files of a generation's store of ``kind``."""
+    if kind == CHUNKS:
+        return VECTORS_FILE, COLUMNS_FILE  # the names generations had before sentence vectors
+    return f"{kind}_vectors.faiss", f"{kind}_columns.npz"
+
+
+class FaissBackend:
+    """Stores inside each generation folder; an update starts from a copy of the published store."""
+
+    def create(
+        self, location: StoreLocation, folder: Path, kind: str, dimension: int, index_name: str, model_id: str
+    ) -> VectorStore:
+        return FaissVectorStore.empty(dimension, half=kind in HALF_PRECISION_KINDS)
+
+    def stage(self, base: VectorStore, location: StoreLocation, folder: Path, kind: str) -> VectorStore:
+        if not isinstance(base, FaissVectorStore):
+            raise TypeError("a FAISS generation can only continue a FAISS store")
+        return base.copy()
+
+    def save(self, store: VectorStore, location: StoreLocation, folder: Path, kind: str) -> None:
+        if not isinstance(store, FaissVectorStore):
+            raise TypeError("the FAISS backend saves FAISS stores only")
+        store.relayout()
+        store.save(folder, kind)
+
+    def open(
+        self, location: StoreLocation, folder: Path, files: Collection[str], kind: str, dimension: int
+    ) -> VectorStore | None:
+        vectors, columns = file_names(kind)
+        if vectors not in files or columns not in files:
+            return None
+        return FaissVectorStore.load(folder, kind)
+
+    def location_of(self, folder: Path, token: str) -> StoreLocation:
+        return FAISS_LOCATION
+
+    def discard(self, folder: Path, kept: Sequence[Path], token: str) -> None:
+        """Nothing outside the folder to release."""
+
+
+BACKEND = FaissBackend()

@@ -46,3 +46,26 @@ class Filters:
     @property
     def restricts(self) -> bool:
         return bool(self.languages or self.date_from or self.date_to or self.release_ids)
+
+
+def parse_date_bound(value: str | dt.date | dt.datetime | float | None, name: str) -> dt.date | None:
+    """A date bound as typed or picked: ``YYYY-MM-DD`` (longer ISO text is cut to the date), a date,
+    a datetime or a timestamp; blank is None. ``ValueError`` names the bound (``name``) otherwise.
+
+    The chat's date fields (``assistant.service.parse_date``) and ``assistant search --from/--to`` both use it.
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, (int, float)):
+        return dt.datetime.fromtimestamp(value, tz=dt.timezone.utc).date()
+    text = str(value).strip()
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text[:10])
+    except ValueError:
+        raise ValueError(f"{name} must be a date written YYYY-MM-DD, e.g. 2022-06-14 (got {text!r})") from None

@@ -19,7 +19,7 @@ says how much it may count (``rule``):
 - ``balanced``: the length weight, with lexical ranks counted within each candidate
   language, so every language's best lexical match gets the same boost.
 
-``evaluation.fusion_tuning`` compares them on the NTREX-128 dev fold; ``DEFAULT_FUSION`` is
+``experiments.fusion_tuning`` compares them on the NTREX-128 dev fold; ``DEFAULT_FUSION`` is
 the setting chosen there (k 20, rule ``exact``, tie-breaker 0.3; the numbers are beside it).
 """
 
@@ -258,7 +258,7 @@ def question_language(question: str) -> LanguageKey | None:
     return guess.family, guess.script
 
 
-# The setting chosen on the NTREX-128 dev fold (``python -m evaluation.fusion_tuning tune --limit 20``,
+# The setting chosen on the NTREX-128 dev fold (``python -m experiments.fusion_tuning tune --limit 20``,
 # first 20 dev articles, 331 chunks, embeddinggemma-300m; objective = mean of headline MRR@10,
 # passage MRR@10 and mixed nDCG@10): k20-exact-0.3 scored 0.939 (0.966 / 0.906 / 0.946), dense
 # 0.936, the former k60-length 0.922. The "language" rule scored worst of the hybrids on mixed

@@ -25,10 +25,13 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import json
 import os
 import re
+import secrets
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Self
 from urllib.parse import urlsplit, urlunsplit
@@ -38,7 +41,17 @@ from pymilvus import DataType, MilvusClient
 from pymilvus.exceptions import MilvusException
 
 from index.filters import LANGUAGE_FILTERS, Filters
-from index.vector_store import MILVUS_BACKEND, ChunkEntry, VectorStoreError, check_query, check_vectors
+from index.vector_store import (
+    CHUNKS,
+    KINDS,
+    MILVUS_BACKEND,
+    ChunkEntry,
+    StoreLocation,
+    VectorStore,
+    VectorStoreError,
+    check_query,
+    check_vectors,
+)
 
 NO_DAY = -1
 BATCH_ROWS = 1_000
@@ -297,6 +310,10 @@ class MilvusVectorStore:
     def collection(self) -> str:
         return self._collection
 
+    @property
+    def shared(self) -> bool:
+        return True  # an update writes into the published generation's collection
+
     def add(self, entries: Sequence[ChunkEntry], vectors: np.ndarray) -> None:
         array = check_vectors(entries, vectors, self._dimension)
         if len({entry.chunk_id for entry in entries}) != len(entries):
@@ -502,3 +519,105 @@ def _row(entry: ChunkEntry, vector: np.ndarray) -> dict[str, object]:
 
 def _day(date: dt.date | None) -> int:
     return date.toordinal() if date is not None else NO_DAY
+
+
+DESCRIPTOR_FILE = "vector_store.json"  # the chunk store's; other kinds add their name (see descriptor_file)
+
+
+def descriptor_file(kind: str) -> str:
+    return DESCRIPTOR_FILE if kind == CHUNKS else f"{kind}_store.json"
+
+
+def new_collection_name(base_name: str, kind: str = CHUNKS) -> str:
+    """A fresh collection for one full build: old generations keep searching theirs meanwhile."""
+    middle = "" if kind == CHUNKS else f"_{kind[0]}"
+    return f"{base_name}{middle}_{secrets.token_hex(3)}"
+
+
+@dataclass(frozen=True)
+class Descriptor:
+    """What a Milvus generation's descriptor file holds for one kind of vectors."""
+
+    uri: str
+    collection: str
+    index_type: str
+
+    def to_json(self) -> str:
+        data = {"backend": MILVUS_BACKEND, "uri": self.uri, "collection": self.collection, "index_type": self.index_type}
+        return json.dumps(data, indent=2, sort_keys=True) + "\n"
+
+    @classmethod
+    def read(cls, path: Path) -> Descriptor:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            return cls(str(data["uri"]), str(data["collection"]), str(data["index_type"]))
+        except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as error:
+            raise VectorStoreError(f"{path} is unreadable ({error})") from error
+
+
+def _descriptors(folder: Path) -> list[Descriptor]:
+    """The readable descriptors in a generation or staging folder."""
+    found = []
+    for kind in KINDS:
+        path = folder / descriptor_file(kind)
+        if path.is_file():
+            with contextlib.suppress(VectorStoreError):
+                found.append(Descriptor.read(path))
+    return found
+
+
+class MilvusBackend:
+    """One collection per kind and full build; updates write into the published generation's collections."""
+
+    def create(
+        self, location: StoreLocation, folder: Path, kind: str, dimension: int, index_name: str, model_id: str
+    ) -> VectorStore:
+        name = new_collection_name(collection_name(index_name, model_id), kind)
+        # Written first, so that a crash before commit leaves a staging folder naming the collection to drop.
+        self._write_descriptor(location, folder, kind, name)
+        return self._connect(location, name, dimension, create=True)
+
+    def stage(self, base: VectorStore, location: StoreLocation, folder: Path, kind: str) -> VectorStore:
+        if not isinstance(base, MilvusVectorStore):
+            raise TypeError("a Milvus generation can only continue a Milvus store")
+        return self._connect(location, base.collection, base.dimension, create=False)
+
+    def save(self, store: VectorStore, location: StoreLocation, folder: Path, kind: str) -> None:
+        if not isinstance(store, MilvusVectorStore):
+            raise TypeError("the Milvus backend saves Milvus stores only")
+        self._write_descriptor(location, folder, kind, store.collection)
+
+    def open(
+        self, location: StoreLocation, folder: Path, files: Collection[str], kind: str, dimension: int
+    ) -> VectorStore | None:
+        if descriptor_file(kind) not in files:
+            return None
+        descriptor = Descriptor.read(folder / descriptor_file(kind))
+        return self._connect(location, descriptor.collection, dimension, create=False)
+
+    def location_of(self, folder: Path, token: str) -> StoreLocation:
+        kind = next((kind for kind in KINDS if (folder / descriptor_file(kind)).is_file()), CHUNKS)
+        descriptor = Descriptor.read(folder / descriptor_file(kind))
+        return StoreLocation(MILVUS_BACKEND, descriptor.uri, token, descriptor.index_type)
+
+    def discard(self, folder: Path, kept: Sequence[Path], token: str) -> None:
+        in_use = {(item.uri, item.collection) for path in kept for item in _descriptors(path)}
+        for descriptor in _descriptors(folder):
+            if (descriptor.uri, descriptor.collection) not in in_use:
+                with contextlib.suppress(Exception):  # an unreachable server keeps its collections
+                    drop_collection(descriptor.uri, descriptor.collection, token=token or None)
+
+    @staticmethod
+    def _write_descriptor(location: StoreLocation, folder: Path, kind: str, collection: str) -> None:
+        descriptor = Descriptor(location.uri, collection, location.index_type)
+        (folder / descriptor_file(kind)).write_text(descriptor.to_json(), encoding="utf-8")
+
+    @staticmethod
+    def _connect(location: StoreLocation, collection: str, dimension: int, create: bool) -> MilvusVectorStore:
+        return MilvusVectorStore.connect(
+            location.uri, collection, dimension, index_type=location.index_type, create=create,
+            token=location.token or None,
+        )  # fmt: skip
+
+
+BACKEND = MilvusBackend()

@@ -1,6 +1,9 @@
-"""Search the live generation: dense (FAISS), lexical (BM25) or hybrid (reciprocal rank fusion).
+"""Search the live generation: dense, lexical (BM25) or hybrid (reciprocal rank fusion).
 
-Filters are applied inside both legs (by the vector store, see
+Dense scores combine each passage's best sentence with the passage itself
+(``index.sentence_ranking``); every hit carries its sentences' cosines to the
+question, computed from stored vectors, so highlighting encodes nothing but the
+question. Filters are applied inside every leg (by the vector stores, see
 ``index.vector_store``; as allowed chunk ids resolved in SQLite for the BM25
 leg), so a filtered search ranks every allowed chunk rather than filtering a
 top-k afterwards. Hybrid
@@ -22,14 +25,15 @@ from index import chunk_db, fusion
 from index.encoder import QUERY_PROMPT, Encoder
 from index.filters import Filters
 from index.rerank import DEFAULT_RERANK_DEPTH, Reranker, rerank_hits
-from index.settings import Settings
-from index.store import IndexModelMismatchError, OpenIndex, open_index, read_current
+from index.sentence_ranking import DenseScores, dense_scores, passage_scores, sentence_scores
+from index.sentences import ScoredSentence
+from index.settings import MODES, Settings
+from index.store import IndexModelMismatchError, OpenIndex
 
 MAX_QUESTION_CHARS = 2000  # longer questions are cut to this many characters
-MODES = ("dense", "lexical", "hybrid")
 DEFAULT_MODE: str = Settings.retrieval_mode  # the built-in default of the setting
 LEG_CANDIDATES = 50  # each leg of a hybrid search ranks at least this many chunks
-SHARED_STORE_MARGIN = 16  # extra chunks asked of a Milvus store (see _dense_ranking)
+SHARED_STORE_MARGIN = 16  # extra chunks asked of a shared store (see _dense)
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,12 @@ class Hit:
     title: str
     date: dt.date | None
     source: str
+    passage_score: float | None = None  # the passage vector's cosine to the question (None: not computed)
+    sentences: tuple[ScoredSentence, ...] = ()  # the passage's sentences with their cosines, in text order
+
+    @property
+    def best_sentence_score(self) -> float | None:
+        return max((sentence.score for sentence in self.sentences), default=None)
 
 
 def normalize_question(question: str) -> str:
@@ -57,7 +67,7 @@ def normalize_question(question: str) -> str:
 
 
 class Searcher:
-    """Answers questions from one open generation; ``reload_if_changed`` moves to a newer one.
+    """Answers questions from one open generation.
 
     ``mode`` is one of ``MODES``; callers pass ``settings.retrieval_mode`` (which
     ``settings.json`` may change) unless asked for another. Lexical and hybrid
@@ -101,13 +111,16 @@ class Searcher:
         _check_k(k)
         index = self._index
         wanted = k if self.reranker is None else max(k, self.rerank_depth)
+        query = self._query_vector(question)
+        dense: DenseScores | None = None
         if self.mode == "lexical":
             ranking = _lexical_ranking(index, question, wanted, _allowed_ids(index, filters))
         elif self.mode == "dense":
-            ranking = _dense_ranking(index, self._query_vector(question), wanted, filters)
+            dense = _dense(index, query, wanted, filters)
+            ranking = dense.ranking
         else:
-            ranking = self._hybrid_ranking(index, question, wanted, filters)
-        hits = _hits(index, ranking)[:wanted]
+            ranking, dense = self._hybrid_ranking(index, question, query, wanted, filters)
+        hits = _hits(index, ranking, query, dense)[:wanted]
         if self.reranker is not None:
             hits = rerank_hits(self.reranker, question, hits, self.rerank_depth)[:k]
         return hits
@@ -119,22 +132,15 @@ class Searcher:
         query = np.asarray(vector, dtype=np.float32).reshape(-1)
         if query.shape[0] != index.manifest.dimension:
             raise ValueError(f"query vector has {query.shape[0]} dimensions, the index {index.manifest.dimension}")
-        return _hits(index, _dense_ranking(index, query, k, filters))[:k]
+        dense = _dense(index, query, k, filters)
+        return _hits(index, dense.ranking, query, dense)[:k]
 
-    def reload_if_changed(self) -> bool:
-        """Open the live generation if ``CURRENT`` moved on; searches keep the old one until then."""
-        pointer = read_current(self._index.index_dir)
-        if pointer is None or pointer.generation == self._index.generation:
-            return False
-        fresh = open_index(
-            self._index.index_dir, expected_model_id=self.encoder.model_id, milvus_token=self._index.location.token
-        )
-        try:
-            self._index = self._ready(fresh)
-        except Exception:
-            fresh.close()
-            raise
-        return True
+    def sentence_scores(self, text: str, chunk_ids: list[int]) -> dict[int, tuple[ScoredSentence, ...]]:
+        """The sentences of these passages scored against ``text`` (a question) from the stored vectors."""
+        index = self._index
+        if index.sentences is None or not chunk_ids:
+            return {}
+        return sentence_scores(index.db, index.sentences, self._query_vector(normalize_question(text)), chunk_ids)
 
     def _ready(self, index: OpenIndex) -> OpenIndex:
         """``index``, with its lexical leg loaded when the mode uses it."""
@@ -146,13 +152,14 @@ class Searcher:
         return self.encoder.encode([question], QUERY_PROMPT)[0]
 
     def _hybrid_ranking(
-        self, index: OpenIndex, question: str, k: int, filters: Filters | None
-    ) -> list[tuple[int, float]]:
+        self, index: OpenIndex, question: str, query: np.ndarray, k: int, filters: Filters | None
+    ) -> tuple[list[tuple[int, float]], DenseScores]:
         """Both legs ranked at least ``LEG_CANDIDATES`` deep, fused as ``self.fusion`` says."""
         config = self.fusion
         depth = max(k * 5, LEG_CANDIDATES)
         allowed = _allowed_ids(index, filters)
-        dense = [chunk for chunk, _ in _dense_ranking(index, self._query_vector(question), depth, filters)]
+        scores = _dense(index, query, depth, filters)
+        dense = [chunk for chunk, _ in scores.ranking]
         lexical = [chunk for chunk, _ in _lexical_ranking(index, question, depth, allowed)]
         exact: list[int] = []
         if config.uses_exact_terms:
@@ -162,7 +169,12 @@ class Searcher:
         languages = _language_keys(index, lexical) if config.uses_languages else {}
         asked_in = fusion.question_language(question) if config.rule == "language" else None
         legs = fusion.HybridLegs(dense, lexical, exact, languages, question_language=asked_in)
-        return fusion.fuse_hybrid(config, question, legs)[:k]
+        return fusion.fuse_hybrid(config, question, legs)[:k], scores
+
+
+def usable_mode(index: OpenIndex, mode: str) -> str:
+    """``mode``, or dense when it needs the lexical leg and the generation has none (older builds)."""
+    return "dense" if mode != "dense" and not index.has_lexical else mode
 
 
 def _check_k(k: int) -> None:
@@ -179,11 +191,15 @@ def _allowed_ids(index: OpenIndex, filters: Filters | None) -> np.ndarray | None
     )
 
 
-def _dense_ranking(index: OpenIndex, query: np.ndarray, k: int, filters: Filters | None) -> list[tuple[int, float]]:
-    """The vector store's ranking; a shared (Milvus) store is asked for a few more chunks than ``k``
-    because it may hold chunks this generation does not list, which ``_hits`` drops."""
-    margin = SHARED_STORE_MARGIN if index.location.is_milvus else 0
-    return index.vectors.search(query, k + margin, filters)
+def _dense(index: OpenIndex, query: np.ndarray, k: int, filters: Filters | None) -> DenseScores:
+    """The dense ranking; a shared store is asked for a few more passages than ``k`` because it may
+    hold passages this generation does not list, which ``_hits`` drops. A generation without sentence
+    vectors ranks by passage vectors alone."""
+    margin = SHARED_STORE_MARGIN if index.vectors.shared else 0
+    if index.sentences is None:
+        ranking = index.vectors.search(query, k + margin, filters)
+        return DenseScores(ranking, dict(ranking), {})
+    return dense_scores(index.db, index.vectors, index.sentences, query, k + margin, filters)
 
 
 def _lexical_ranking(index: OpenIndex, question: str, k: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
@@ -206,14 +222,22 @@ def _language_keys(index: OpenIndex, chunk_ids: list[int]) -> dict[int, fusion.L
     return {chunk: (family_of(record.chunk.language), record.chunk.script) for chunk, record in records.items()}
 
 
-def _hits(index: OpenIndex, ranking: Iterable[tuple[int, float]]) -> list[Hit]:
+def _hits(
+    index: OpenIndex, ranking: Iterable[tuple[int, float]], query: np.ndarray, dense: DenseScores | None
+) -> list[Hit]:
+    """Hits for the ranked chunks this generation lists, with passage and sentence scores."""
     ranking = list(ranking)
     records = chunk_db.chunk_records(index.db, [chunk for chunk, _ in ranking])
+    ranking = [(chunk, score) for chunk, score in ranking if chunk in records]
+    chunk_ids = [chunk for chunk, _ in ranking]
+    passages = passage_scores(index.vectors, query, chunk_ids, dense.passage if dense is not None else {})
+    sentences = dict(dense.sentences) if dense is not None else {}
+    missing = [chunk for chunk in chunk_ids if chunk not in sentences]
+    if missing and index.sentences is not None:
+        sentences.update(sentence_scores(index.db, index.sentences, query, missing))
     hits: list[Hit] = []
     for chunk_id, score in ranking:
-        record = records.get(chunk_id)
-        if record is None:  # a leg returned an id this generation does not hold
-            continue
+        record = records[chunk_id]
         chunk = record.chunk
         hits.append(
             Hit(
@@ -229,6 +253,8 @@ def _hits(index: OpenIndex, ranking: Iterable[tuple[int, float]]) -> list[Hit]:
                 title=record.title,
                 date=record.date,
                 source=record.source,
+                passage_score=passages.get(chunk_id),
+                sentences=sentences.get(chunk_id, ()),
             )
         )
     return hits

@@ -22,7 +22,7 @@ APP_NAME = "press-assistant"
 DEFAULT_MODEL = "embeddinggemma-300m"
 SETTINGS_FILE = "settings.json"
 REPO_CORPUS = Path(__file__).resolve().parent.parent / "corpus" / "releases"
-RETRIEVAL_MODES = ("dense", "lexical", "hybrid")
+MODES = ("dense", "lexical", "hybrid")  # retrieval modes, defined once (index.search uses them)
 STORED_SETTINGS = ("model", "corpus_dir", "index_name", "retrieval_mode", "vector_store", "milvus_index_type")
 _INDEX_NAME = re.compile(r"[A-Za-z0-9._-]+")
 
@@ -123,9 +123,9 @@ def check_index_name(name: str) -> str:
 def _check_stored_value(path: Path, key: str, value: object) -> None:
     if not isinstance(value, str) or not value.strip():
         raise SettingsError(f"{path}: setting {key!r} must be a non-empty string, not {value!r}")
-    if key == "retrieval_mode" and value not in RETRIEVAL_MODES:
+    if key == "retrieval_mode" and value not in MODES:
         raise SettingsError(
-            f"{path}: setting 'retrieval_mode' must be one of {', '.join(RETRIEVAL_MODES)}, not {value!r}"
+            f"{path}: setting 'retrieval_mode' must be one of {', '.join(MODES)}, not {value!r}"
         )
     if key == "index_name":
         try:

@@ -3,9 +3,9 @@
 An index directory looks like::
 
     CURRENT                 {"generation": "gen-...", "manifest_sha256": "..."}
-    gen-<utc time>-<rand>/  chunks.sqlite, lexical/, boilerplate.json (optional),
-                            vectors.faiss + chunk_columns.npz (FAISS) or vector_store.json (Milvus),
-                            manifest.json (sha256 of every other file)
+    gen-<utc time>-<rand>/  chunks.sqlite (releases, chunks, sentences), lexical/, boilerplate.json
+                            (optional), backend (the vector-store backend's name), the backend's files
+                            for the chunk and sentence vectors, manifest.json (sha256 of every other file)
     .writer.lock            held by the one process building a new generation
 
 Every generation written here has a lexical (BM25) leg, rebuilt from all chunks
@@ -17,11 +17,11 @@ A writer stages a new generation in ``.staging-*``, fsyncs it, renames it to
 any point leaves the previous generation live; leftovers are collected by the
 next writer, which keeps the live generation and the one before it.
 
-With a Milvus vector store (``index.store_location``) the vectors live in one
-collection per full build. An update writes new chunks into it before
-publishing and deletes dropped chunks after publishing, so searchers on the
-old generation keep finding theirs; chunk ids a generation does not list are
-skipped by the searcher.
+Vectors go through a ``VectorBackend`` (``index.vector_store``, registered in
+``index.store_location``). A backend whose stores are ``shared`` between generations
+(a server collection per kind and full build) receives an update's new vectors
+before publishing and its deletions after, so searchers on the old generation
+keep finding theirs; ids a generation does not list are skipped by the searcher.
 """
 
 from __future__ import annotations
@@ -46,25 +46,28 @@ from corpus.release import Release
 from index import chunk_db
 from index.chunking import Chunk
 from index.durable import atomic_write_text, fsync_dir, fsync_tree
-from index.faiss_store import COLUMNS_FILE, VECTORS_FILE, FaissVectorStore
 from index.lexical import LexicalIndex
 from index.manifest import MANIFEST_FILE, Manifest, ManifestError, checksum_tree, file_sha256
-from index.store_location import (
-    DESCRIPTOR_FILE,
+from index.sentences import Sentence
+from index.store_location import backend_of, generation_backend
+from index.vector_store import (
+    CHUNKS,
     FAISS_LOCATION,
-    Descriptor,
+    KINDS,
+    SENTENCES,
+    ChunkEntry,
     StoreLocation,
-    connect_milvus,
-    drop_milvus_collection,
-    new_collection_name,
+    VectorBackend,
+    VectorStore,
+    VectorStoreError,
 )
-from index.vector_store import MILVUS_BACKEND, ChunkEntry, VectorStore, VectorStoreError
 
 CURRENT_FILE = "CURRENT"
 LOCK_FILE = ".writer.lock"
 CHUNKS_FILE = "chunks.sqlite"
 LEXICAL_DIR = "lexical"
 BOILERPLATE_FILE = "boilerplate.json"
+BACKEND_FILE = "backend"  # the vector-store backend's name, written first into a staging folder
 GENERATION_PREFIX = "gen-"
 STAGING_PREFIX = ".staging-"
 REBUILD_HINT = "rebuild it with `assistant index build --rebuild`"
@@ -117,7 +120,11 @@ def read_current(index_dir: Path) -> CurrentPointer | None:
 
 @dataclass
 class OpenIndex:
-    """A verified, read-only generation: its vector store plus the chunk database."""
+    """A verified, read-only generation: its vector stores plus the chunk database.
+
+    ``sentences`` is None for a generation written before sentence vectors existed
+    (the next ``assistant index build`` adds them).
+    """
 
     index_dir: Path
     generation: str
@@ -126,7 +133,7 @@ class OpenIndex:
     vectors: VectorStore
     db: sqlite3.Connection
     location: StoreLocation = FAISS_LOCATION
-    collection: str = ""  # Milvus collection ("" for FAISS)
+    sentences: VectorStore | None = None
     _lexical: LexicalIndex | None = field(default=None, repr=False)
 
     @property
@@ -159,12 +166,15 @@ class OpenIndex:
         except (OSError, UnicodeDecodeError, ValueError, AttributeError) as error:
             raise IndexCorruptError(f"{target} is unreadable ({error}); {REBUILD_HINT}") from error
 
+    def store(self, kind: str) -> VectorStore | None:
+        return self.vectors if kind == CHUNKS else self.sentences
+
     def close(self) -> None:
         self.db.close()
-        close = getattr(self.vectors, "close", None)
-        if close is not None:
-            with suppress(Exception):
-                close()
+        for store in (self.vectors, self.sentences):
+            if store is not None:
+                with suppress(Exception):
+                    store.close()
 
 
 def open_index(index_dir: Path, expected_model_id: str | None = None, milvus_token: str = "") -> OpenIndex:
@@ -195,15 +205,48 @@ def open_index(index_dir: Path, expected_model_id: str | None = None, milvus_tok
     for relative, expected in sorted(manifest.files.items()):
         _check_file(path, relative, expected)
     db = chunk_db.open_readonly(path / CHUNKS_FILE)
+    opened: list[VectorStore] = []
     try:
-        if DESCRIPTOR_FILE in manifest.files:
-            location, collection, vectors = _connect_vectors(path, manifest, milvus_token)
-        else:
-            location, collection, vectors = FAISS_LOCATION, "", _load_vectors(path, manifest, db)
+        backend = _backend(StoreLocation(generation_backend(manifest)))
+        try:
+            location = backend.location_of(path, milvus_token)
+            stores = {kind: backend.open(location, path, manifest.files, kind, manifest.dimension) for kind in KINDS}
+        except VectorStoreError as error:
+            raise IndexStoreError(f"the index's vectors are not reachable: {error}") from error
+        except (RuntimeError, OSError, ValueError, KeyError) as error:
+            raise IndexCorruptError(f"the vectors in {path} cannot be loaded ({error}); {REBUILD_HINT}") from error
+        opened = [store for store in stores.values() if store is not None]
+        chunks = stores[CHUNKS]
+        if chunks is None:
+            raise IndexCorruptError(f"{path / MANIFEST_FILE} lists no chunk vectors; {REBUILD_HINT}")
+        for kind, store in stores.items():
+            _check_count(path, manifest, kind, store)
     except Exception:
+        for store in opened:
+            with suppress(Exception):
+                store.close()
         db.close()
         raise
-    return OpenIndex(index_dir, pointer.generation, path, manifest, vectors, db, location, collection)
+    return OpenIndex(index_dir, pointer.generation, path, manifest, chunks, db, location, stores[SENTENCES])
+
+
+def _backend(location: StoreLocation) -> VectorBackend:
+    try:
+        return backend_of(location)
+    except VectorStoreError as error:
+        raise IndexStoreError(str(error)) from error
+
+
+def _check_count(path: Path, manifest: Manifest, kind: str, store: VectorStore | None) -> None:
+    """A generation's own (unshared) store must hold exactly the vectors its manifest counts."""
+    if store is None or store.shared:
+        return
+    expected = manifest.chunks if kind == CHUNKS else int(manifest.extra.get(kind, -1))
+    if store.dimension != manifest.dimension or store.count() != expected:
+        raise IndexCorruptError(
+            f"the {kind} vectors in {path} are {store.count()} of dimension {store.dimension}, the manifest says "
+            f"{expected} of {manifest.dimension}; {REBUILD_HINT}"
+        )
 
 
 def _read_verified_manifest(path: Path, pointer: CurrentPointer) -> Manifest:
@@ -231,47 +274,6 @@ def _check_file(path: Path, relative: str, expected: str) -> None:
         raise IndexCorruptError(f"{target} is corrupt (checksum mismatch); {REBUILD_HINT}")
 
 
-def _load_vectors(path: Path, manifest: Manifest, db: sqlite3.Connection) -> FaissVectorStore:
-    """The generation's FAISS store; generations without filter columns get them from the chunk database."""
-    target = path / VECTORS_FILE
-    if VECTORS_FILE not in manifest.files:
-        raise IndexCorruptError(f"{path / MANIFEST_FILE} lists no {VECTORS_FILE}; {REBUILD_HINT}")
-    try:
-        if COLUMNS_FILE in manifest.files:
-            store = FaissVectorStore.load(path)
-        else:
-            store = FaissVectorStore.from_index_and_entries(FaissVectorStore.read_index(path), _entries(db))
-    except (RuntimeError, OSError, ValueError, KeyError) as error:
-        raise IndexCorruptError(f"{target} cannot be loaded ({error}); {REBUILD_HINT}") from error
-    if store.dimension != manifest.dimension or store.count() != manifest.chunks:
-        raise IndexCorruptError(
-            f"{target} holds {store.count()} vectors of dimension {store.dimension}, the manifest says "
-            f"{manifest.chunks} of {manifest.dimension}; {REBUILD_HINT}"
-        )
-    return store
-
-
-def _entries(db: sqlite3.Connection) -> list[ChunkEntry]:
-    return list(chunk_db.iter_entries(db))
-
-
-def _connect_vectors(path: Path, manifest: Manifest, token: str) -> tuple[StoreLocation, str, VectorStore]:
-    descriptor = _read_descriptor(path)
-    location = StoreLocation(MILVUS_BACKEND, descriptor.uri, token, descriptor.index_type)
-    try:
-        store = connect_milvus(location, descriptor.collection, manifest.dimension, create=False)
-    except VectorStoreError as error:
-        raise IndexStoreError(f"the index's vectors in {descriptor.uri} are not reachable: {error}") from error
-    return location, descriptor.collection, store
-
-
-def _read_descriptor(path: Path) -> Descriptor:
-    try:
-        return Descriptor.read(path / DESCRIPTOR_FILE)
-    except VectorStoreError as error:
-        raise IndexCorruptError(f"{error}; {REBUILD_HINT}") from error
-
-
 _LOCKED: set[Path] = set()
 
 
@@ -293,14 +295,45 @@ def writer_lock(index_dir: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+class _StagedStore:
+    """One kind of vectors being written: the store, and for a shared store the ids to clean up."""
+
+    def __init__(self, store: VectorStore, base: VectorStore | None) -> None:
+        self.store = store
+        self.base = base
+        self.new_ids: set[int] = set()  # written to a shared store, unknown to the base: deleted on abort
+        self.deferred: set[int] = set()  # to delete from a shared store once the generation is published
+
+    def remove(self, ids: Sequence[int], release_ids: Sequence[str]) -> None:
+        if not ids:
+            return
+        if self.store.shared:
+            self.deferred.update(ids)
+            return
+        removed = self.store.delete_chunks(ids)
+        if removed != len(ids):
+            raise IndexCorruptError(
+                f"the vector index lacks {len(ids) - removed} of the {len(ids)} vectors the database lists for "
+                f"{', '.join(release_ids[:3])}; {REBUILD_HINT}"
+            )
+
+    def add(self, entries: Sequence[ChunkEntry], vectors: np.ndarray, known: set[int]) -> None:
+        if self.store.shared:
+            ids = {entry.chunk_id for entry in entries}
+            self.new_ids |= ids - known
+            self.deferred -= ids
+        self.store.add(entries, vectors)
+
+
 class IndexWriter:
     """Stages a new generation, starting from a copy of ``base`` (or empty), and commits it.
 
     ``location`` says where the vectors of a new index go (default FAISS); an
-    update (``base`` given) keeps the base's store. Set ``boilerplate`` to store
-    a corpus boilerplate model with the generation. Use inside
-    ``writer_lock(index_dir)``; leaving the ``with`` block without ``commit()``
-    discards the staged files (and the chunks staged in a Milvus collection).
+    update (``base`` given) keeps the base's store. ``index_name`` names the index to
+    backends that keep vectors outside the folder. Set ``boilerplate`` to store a corpus
+    boilerplate model with the generation. Use inside ``writer_lock(index_dir)``;
+    leaving the ``with`` block without ``commit()`` discards the staged files (and
+    the vectors staged in a shared store).
     """
 
     def __init__(
@@ -311,24 +344,41 @@ class IndexWriter:
         chunking: dict,
         base: OpenIndex | None = None,
         location: StoreLocation | None = None,
-        collection_base: str = "",
+        index_name: str = "",
     ) -> None:
         if index_dir.resolve() not in _LOCKED:
             raise RuntimeError("IndexWriter must be used inside writer_lock(index_dir)")
         if base is not None and (base.model_id != model_id or base.manifest.dimension != dimension):
             raise ValueError("a base generation must have the writer's model and dimension")
+        if base is not None and base.sentences is None:
+            raise IndexStoreError(
+                f"the index in {index_dir} was built before sentence vectors existed; "
+                "run `assistant index build` to rebuild it (the embedding cache keeps its chunk vectors)"
+            )
         self.index_dir = index_dir
         self.model_id = model_id
         self.dimension = dimension
         self.chunking = chunking
         self.base = base
         self.location = base.location if base is not None else (location or FAISS_LOCATION)
+        self.backend = _backend(self.location)
         self.staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=index_dir))
-        self._new_ids: set[int] = set()  # chunk ids written to Milvus that the base did not hold
-        self._deferred: set[int] = set()  # chunk ids to delete from Milvus once published
+        # Written first, so that the garbage collector knows whom to ask about a crashed build's leftovers.
+        (self.staging / BACKEND_FILE).write_text(self.location.backend + "\n", encoding="utf-8")
+        self._staged: dict[str, _StagedStore] = {}
         try:
-            self.collection, self.vectors = self._open_store(base, collection_base or index_dir.name)
+            for kind in KINDS:
+                base_store = base.store(kind) if base is not None else None
+                if base_store is not None:
+                    store = self.backend.stage(base_store, self.location, self.staging, kind)
+                else:
+                    name = index_name or index_dir.name
+                    store = self.backend.create(self.location, self.staging, kind, dimension, name, model_id)
+                self._staged[kind] = _StagedStore(store, base_store)
         except Exception:
+            self._close_stores()
+            if base is None:
+                self.backend.discard(self.staging, [], self.location.token)
             shutil.rmtree(self.staging, ignore_errors=True)
             raise
         if base is not None:
@@ -338,18 +388,13 @@ class IndexWriter:
         self.committed: str | None = None
         self.counts = (0, 0)  # (releases, chunks), set by commit()
 
-    def _open_store(self, base: OpenIndex | None, collection_base: str) -> tuple[str, VectorStore]:
-        if not self.location.is_milvus:
-            if base is not None and isinstance(base.vectors, FaissVectorStore):
-                return "", base.vectors.copy()
-            return "", FaissVectorStore.empty(self.dimension)
-        if base is not None:
-            return base.collection, connect_milvus(self.location, base.collection, self.dimension, create=False)
-        name = new_collection_name(collection_base)
-        # Written first, so that a crash before commit leaves a staging folder naming the collection to drop.
-        descriptor = Descriptor(self.location.uri, name, self.location.index_type)
-        (self.staging / DESCRIPTOR_FILE).write_text(descriptor.to_json(), encoding="utf-8")
-        return name, connect_milvus(self.location, name, self.dimension, create=True)
+    @property
+    def vectors(self) -> VectorStore:
+        """The chunk vector store being written."""
+        return self._staged[CHUNKS].store
+
+    def store(self, kind: str) -> VectorStore:
+        return self._staged[kind].store
 
     def __enter__(self) -> IndexWriter:
         return self
@@ -362,50 +407,78 @@ class IndexWriter:
         return chunk_db.release_hashes(self.db)
 
     def remove_releases(self, release_ids: Sequence[str]) -> int:
-        """Drop releases and their chunks; returns the number of chunks removed."""
-        chunk_ids = chunk_db.chunk_ids_of(self.db, list(release_ids))
-        if chunk_ids and self.location.is_milvus:
-            self._deferred.update(chunk_ids)
-        elif chunk_ids:
-            removed = self.vectors.delete_chunks(chunk_ids)
-            if removed != len(chunk_ids):
-                raise IndexCorruptError(
-                    f"the vector index lacks {len(chunk_ids) - removed} chunk(s) the database lists; {REBUILD_HINT}"
-                )
+        """Drop releases with their chunks and sentences; returns the number of chunks removed."""
+        release_ids = list(release_ids)
+        chunk_ids = chunk_db.chunk_ids_of(self.db, release_ids)
+        self._staged[CHUNKS].remove(chunk_ids, release_ids)
+        self._staged[SENTENCES].remove(chunk_db.sentence_ids_of(self.db, release_ids), release_ids)
         chunk_db.delete_releases(self.db, release_ids)
         return len(chunk_ids)
 
-    def add_release(self, release: Release, content_hash: str, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
+    def add_release(
+        self,
+        release: Release,
+        content_hash: str,
+        chunks: Sequence[Chunk],
+        vectors: np.ndarray,
+        sentences: Sequence[Sentence] = (),
+        sentence_vectors: np.ndarray | None = None,
+    ) -> None:
+        """Store a release, its chunks with their vectors and its chunks' sentences with theirs."""
         if vectors.shape != (len(chunks), self.dimension):
             raise ValueError(f"expected {(len(chunks), self.dimension)} vectors for {release.id}, got {vectors.shape}")
+        if sentence_vectors is None:
+            sentence_vectors = np.zeros((0, self.dimension), dtype=np.float32)
+        if sentence_vectors.shape != (len(sentences), self.dimension):
+            raise ValueError(
+                f"expected {(len(sentences), self.dimension)} sentence vectors for {release.id}, "
+                f"got {sentence_vectors.shape}"
+            )
         chunk_db.insert_release(self.db, release, content_hash, chunks)
+        chunk_db.insert_sentences(self.db, release.id, sentences)
         if not chunks:
             return
+        by_chunk = {chunk.id: chunk for chunk in chunks}
         entries = [ChunkEntry(chunk.id, release.id, chunk.language, chunk.script, release.date) for chunk in chunks]
-        ids = {chunk.id for chunk in chunks}
-        if self.location.is_milvus:
-            known = chunk_db.present_ids(self.base.db, list(ids)) if self.base is not None else set()
-            self._new_ids |= ids - known
-            self._deferred -= ids
-        self.vectors.add(entries, vectors)
+        sentence_entries = [
+            ChunkEntry(sentence.id, release.id, by_chunk[sentence.chunk_id].language,
+                       by_chunk[sentence.chunk_id].script, release.date)
+            for sentence in sentences
+        ]  # fmt: skip
+        for kind, kind_entries, kind_vectors in (
+            (CHUNKS, entries, vectors),
+            (SENTENCES, sentence_entries, sentence_vectors),
+        ):
+            if not kind_entries:
+                continue
+            staged = self._staged[kind]
+            known = self._known_ids(kind, [entry.chunk_id for entry in kind_entries]) if staged.store.shared else set()
+            staged.add(kind_entries, kind_vectors, known)
+
+    def _known_ids(self, kind: str, ids: list[int]) -> set[int]:
+        """Which of ``ids`` the base generation lists (the rest are new to a shared store)."""
+        if self.base is None:
+            return set()
+        if kind == CHUNKS:
+            return chunk_db.present_ids(self.base.db, ids)
+        return chunk_db.present_sentence_ids(self.base.db, ids)
 
     def commit(self, extra: dict | None = None, progress: bool = False) -> str:
         """Write, fsync and publish the generation; returns its name."""
         self.db.commit()
         releases, chunks = self.counts = chunk_db.counts(self.db)
-        if not self.location.is_milvus and chunks != self.vectors.count():
-            raise RuntimeError(f"database has {chunks} chunks but the vector index {self.vectors.count()}")
+        sentences = chunk_db.sentence_count(self.db)
+        for kind, expected in ((CHUNKS, chunks), (SENTENCES, sentences)):
+            store = self._staged[kind].store
+            if not store.shared and store.count() != expected:
+                raise RuntimeError(f"database has {expected} {kind} but the vector index {store.count()}")
         # bm25s cannot add or remove documents: the leg is rebuilt from every chunk.
         LexicalIndex.build(chunk_db.iter_chunks(self.db), progress=progress).save(self.staging / LEXICAL_DIR)
         self.db.close()
         if self.boilerplate is not None:
             (self.staging / BOILERPLATE_FILE).write_text(self.boilerplate.to_json(), encoding="utf-8")
-        if isinstance(self.vectors, FaissVectorStore):
-            self.vectors.relayout()
-            self.vectors.save(self.staging)
-        else:
-            descriptor = Descriptor(self.location.uri, self.collection, self.location.index_type)
-            (self.staging / DESCRIPTOR_FILE).write_text(descriptor.to_json(), encoding="utf-8")
+        for kind, staged in self._staged.items():
+            self.backend.save(staged.store, self.location, self.staging, kind)
         now = dt.datetime.now(dt.UTC)
         store_facts = {key: value for key, value in self.vectors.describe().items() if key != "count"}
         manifest = Manifest(
@@ -419,7 +492,8 @@ class IndexWriter:
             extra={
                 **(extra or {}),
                 "base_generation": self.base.generation if self.base else None,
-                "vector_store": store_facts,
+                "vector_store": {**store_facts, "backend": self.location.backend},
+                SENTENCES: sentences,
             },
         )
         manifest_text = manifest.to_json()
@@ -435,29 +509,31 @@ class IndexWriter:
         pointer = {"generation": name, "manifest_sha256": hashlib.sha256(manifest_text.encode("utf-8")).hexdigest()}
         atomic_write_text(self.index_dir / CURRENT_FILE, json.dumps(pointer) + "\n")
         self.committed = name
-        if self._deferred:  # published: the old generation's dropped chunks can go
-            self.vectors.delete_chunks(sorted(self._deferred))
+        for staged in self._staged.values():  # published: the old generation's dropped vectors can go
+            if staged.deferred:
+                staged.store.delete_chunks(sorted(staged.deferred))
         collect_garbage(self.index_dir, keep={name, previous.generation if previous else ""}, token=self.location.token)
-        self._close_store()
+        self._close_stores()
         return name
 
     def abort(self) -> None:
         with suppress(sqlite3.Error):
             self.db.close()
+        for staged in self._staged.values():
+            if staged.store.shared and staged.base is not None and staged.new_ids:
+                with suppress(Exception):
+                    staged.store.delete_chunks(sorted(staged.new_ids))
+        self._close_stores()
+        if self.base is None:
+            with suppress(Exception):
+                self.backend.discard(self.staging, [], self.location.token)
         shutil.rmtree(self.staging, ignore_errors=True)
-        if self.location.is_milvus:
-            with suppress(Exception):
-                if self.base is None:
-                    drop_milvus_collection(self.location, self.collection)
-                elif self._new_ids:
-                    self.vectors.delete_chunks(sorted(self._new_ids))
-        self._close_store()
 
-    def _close_store(self) -> None:
-        close = getattr(self.vectors, "close", None)
-        if close is not None and (self.base is None or self.vectors is not self.base.vectors):
-            with suppress(Exception):
-                close()
+    def _close_stores(self) -> None:
+        for staged in self._staged.values():
+            if staged.store is not staged.base:
+                with suppress(Exception):
+                    staged.store.close()
 
 
 def _current_or_none(index_dir: Path) -> CurrentPointer | None:
@@ -474,41 +550,31 @@ def _has_generations(index_dir: Path) -> bool:
 
 
 def collect_garbage(index_dir: Path, keep: set[str], token: str = "") -> list[str]:
-    """Remove generations not in ``keep``, staging leftovers and Milvus collections only they used.
+    """Remove generations not in ``keep``, staging leftovers, and what only they used in a vector store.
 
-    Call while holding the writer lock. An unreachable Milvus server leaves its collections in place.
+    Call while holding the writer lock. An unreachable server keeps its collections.
     """
+    folders = [
+        path
+        for path in index_dir.iterdir()
+        if path.is_dir() and (path.name.startswith(GENERATION_PREFIX) or path.name.startswith(STAGING_PREFIX))
+    ]
+    kept = [path for path in folders if path.name in keep]
     removed = []
-    kept_collections = set()
-    dropped: dict[tuple[str, str], Descriptor] = {}
-    for path in index_dir.iterdir():
-        is_generation = path.name.startswith(GENERATION_PREFIX) or path.name.startswith(STAGING_PREFIX)
-        if not (path.is_dir() and is_generation):
-            continue
-        descriptor = _descriptor_or_none(path)
+    for path in folders:
         if path.name in keep:
-            if descriptor is not None:
-                kept_collections.add((descriptor.uri, descriptor.collection))
             continue
-        if descriptor is not None:
-            dropped[(descriptor.uri, descriptor.collection)] = descriptor
+        with suppress(Exception):
+            _folder_backend(path).discard(path, kept, token)
         shutil.rmtree(path, ignore_errors=True)
         removed.append(path.name)
-    for key, descriptor in dropped.items():
-        if key not in kept_collections:
-            _drop_collection(descriptor, token)
     return removed
 
 
-def _descriptor_or_none(path: Path) -> Descriptor | None:
-    if not (path / DESCRIPTOR_FILE).is_file():
-        return None
-    with suppress(VectorStoreError):
-        return Descriptor.read(path / DESCRIPTOR_FILE)
-    return None
-
-
-def _drop_collection(descriptor: Descriptor, token: str) -> None:
-    location = StoreLocation(MILVUS_BACKEND, descriptor.uri, token, descriptor.index_type)
-    with suppress(Exception):
-        drop_milvus_collection(location, descriptor.collection)
+def _folder_backend(path: Path) -> VectorBackend:
+    """The backend a (possibly half-written) generation folder used: its marker says, else its manifest."""
+    marker = path / BACKEND_FILE
+    if marker.is_file():
+        return backend_of(StoreLocation(marker.read_text(encoding="utf-8").strip()))
+    manifest = Manifest.from_json((path / MANIFEST_FILE).read_text(encoding="utf-8"))
+    return backend_of(StoreLocation(generation_backend(manifest)))

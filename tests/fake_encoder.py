@@ -1,12 +1,37 @@
-"""The deterministic encoder for unit tests: hashed character trigrams, counting its calls."""
+"""Deterministic encoders: hashed character trigrams, no model needed.
+
+``TrigramEncoder`` is also what the fault-injection scripts (``experiments/``) register as
+``hash:<dimension>``; ``HashingEncoder`` is the unit tests' ``fake:<dimension>``, counting its calls.
+"""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 
 import numpy as np
 
-from evaluation.fault_harness import TrigramEncoder
+HASH_PREFIX = "hash"  # model spec and id prefix of TrigramEncoder
+
+
+class TrigramEncoder:
+    """Hashed character trigrams, L2-normalised: similar texts get similar vectors."""
+
+    def __init__(self, dimension: int = 64) -> None:
+        self.dimension = dimension
+        self.model_id = f"{HASH_PREFIX}:{dimension}"
+
+    def encode(self, texts: Sequence[str], prompt_name: str, progress: bool = False) -> np.ndarray:
+        vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for row, text in enumerate(texts):
+            padded = f"  {text.lower()}  "
+            for position in range(len(padded) - 2):
+                digest = hashlib.blake2b(padded[position : position + 3].encode("utf-8"), digest_size=4).digest()
+                vectors[row, int.from_bytes(digest, "little") % self.dimension] += 1.0
+            norm = float(np.linalg.norm(vectors[row]))
+            if norm > 0:
+                vectors[row] /= norm
+        return vectors
 
 
 class HashingEncoder(TrigramEncoder):

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from index.durable import atomic_write_text
 
-from evaluation.atomic import write_text_atomic
 
 MISSING = "–"
 
@@ -24,13 +24,14 @@ def write_report(results: dict, out_dir: Path) -> ReportFiles:
     stamp = results["started"][:19].replace(":", "").replace("-", "")
     name = f"bench-{stamp}{'-quick' if results.get('quick') else ''}"
     json_path, markdown_path = out_dir / f"{name}.json", out_dir / f"{name}.md"
-    write_text_atomic(json_path, json.dumps(results, indent=2, ensure_ascii=False) + "\n")  # first: never lost
+    out_dir.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(json_path, json.dumps(results, indent=2, ensure_ascii=False) + "\n")  # first: never lost
     try:
         markdown = render_markdown(results)
     except Exception as error:  # a rendering bug must not hide the measurements
         reason = f"{type(error).__name__}: {error}"
         markdown = f"# Bench report\n\nThe Markdown could not be rendered ({reason}); see {json_path.name}.\n"
-    write_text_atomic(markdown_path, markdown)
+    atomic_write_text(markdown_path, markdown)
     return ReportFiles(json_path, markdown_path)
 
 

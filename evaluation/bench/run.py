@@ -6,17 +6,16 @@ import dataclasses
 import datetime as dt
 import itertools
 import json
-import platform
 import shutil
 import tempfile
 import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+from evaluation.bench.machine import apply_threads, machine_facts
 from evaluation.bench.memory import mib, rss_bytes
 from evaluation.bench.stats import load_average
 from index import faiss_layout
@@ -34,7 +33,6 @@ QUICK_QUESTIONS = 2
 # On the shared 2-core machine two torch threads spin against other jobs: one encode is then 3-20x slower than
 # on one thread (see the query_model section). Quick runs use one thread, as the published full run did.
 QUICK_THREADS = 1
-PACKAGES = ("torch", "transformers", "sentence-transformers", "faiss-cpu", "numpy", "langchain-community")
 
 
 @dataclass
@@ -134,44 +132,6 @@ def to_plain(value: Any) -> Any:
     if isinstance(value, Path):
         return str(value)
     return value
-
-
-def machine_facts() -> dict[str, Any]:
-    import os
-
-    import faiss
-    import torch
-
-    packages = {}
-    for name in PACKAGES:
-        try:
-            packages[name] = version(name)
-        except PackageNotFoundError:
-            packages[name] = "not installed"
-    return {
-        "cpus": os.cpu_count(),
-        "python": platform.python_version(),
-        "torch_threads": torch.get_num_threads(),
-        "faiss_threads": faiss.omp_get_max_threads(),
-        "load_average_start": load_average(),
-        "packages": packages,
-    }
-
-
-def apply_threads(count: int, faiss_count: int | None = None) -> tuple[int, int]:
-    """Use ``count`` threads in torch (the model) and FAISS (OpenMP, ``faiss_count`` if given) from now on.
-
-    Returns the (torch, FAISS) thread counts before, to restore them.
-    """
-    import faiss
-    import torch
-
-    if count < 1 or (faiss_count is not None and faiss_count < 1):
-        raise ValueError(f"thread count must be at least 1, got {count}")
-    before = torch.get_num_threads(), faiss.omp_get_max_threads()
-    torch.set_num_threads(count)
-    faiss.omp_set_num_threads(faiss_count or count)
-    return before
 
 
 def run_bench(config: BenchConfig) -> BenchRun:

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 
 from assistant.answer import compose_answer, group_by_release, select_hits, source_reference, verify_quote
-from assistant.highlight import SentenceScorer
+from index.sentences import ScoredSentence
 from tests.assistant.conftest import FakeReleases, make_hit
-from tests.fake_encoder import HashingEncoder
 
 # Two releases; every hit's text is a slice of its release text.
 TEXT_A = (
@@ -33,7 +33,7 @@ def test_quotes_are_grouped_by_release_in_order_of_their_best_hit():
         hit_b(2, 0, 60, 0.69, rank=2),
         hit_a(3, 0, 80, 0.68, rank=3),  # first sentence of A
     ]
-    answer = compose_answer("q", hits, releases=RELEASES, scorer=None, threshold=0.5)
+    answer = compose_answer("q", hits, releases=RELEASES, threshold=0.5)
     assert answer.status == "answered"
     assert [(quote.release_id, quote.start) for quote in answer.quotes] == [("A", 0), ("A", 81), ("B", 0)]
     assert [source.release_id for source in answer.sources] == ["A", "B"]
@@ -43,7 +43,7 @@ def test_quotes_are_grouped_by_release_in_order_of_their_best_hit():
 
 def test_each_quote_is_the_release_text_at_its_offsets_and_carries_its_citation():
     hits = [hit_b(7, 0, 60, 0.8, rank=1)]
-    answer = compose_answer("q", hits, releases=RELEASES, scorer=None, threshold=0.5)
+    answer = compose_answer("q", hits, releases=RELEASES, threshold=0.5)
     quote = answer.quotes[0]
     assert TEXT_B[quote.start : quote.end] == quote.text
     citation = quote.citation
@@ -57,7 +57,7 @@ def test_a_tampered_quote_is_dropped_and_logged(caplog):
     good = hit_a(1, 0, 80, 0.8, rank=1)
     tampered = make_hit(2, "B", "Budva – IOM je organizovao sastanak šefova POLICIJE.", 0, 0.79, rank=2, language="bs")
     with caplog.at_level(logging.WARNING, logger="assistant.answer"):
-        answer = compose_answer("q", [good, tampered], releases=RELEASES, scorer=None, threshold=0.5)
+        answer = compose_answer("q", [good, tampered], releases=RELEASES, threshold=0.5)
     assert [quote.chunk_id for quote in answer.quotes] == ["1"]
     assert "dropped quote 2" in caplog.text
 
@@ -71,13 +71,13 @@ def test_quotes_of_unknown_releases_or_out_of_range_offsets_fail_verification():
 
 def test_when_every_quote_fails_verification_the_answer_is_no_answer():
     tampered = make_hit(2, "B", "Not in the release at all, no.", 0, 0.9, rank=1)
-    answer = compose_answer("q", [tampered], releases=RELEASES, scorer=None, threshold=0.5)
+    answer = compose_answer("q", [tampered], releases=RELEASES, threshold=0.5)
     assert answer.status == "no_answer" and answer.quotes == []
 
 
 def test_below_the_threshold_the_reply_says_no_passage_answers_in_english_and_the_asker_language():
     hits = [hit_a(1, 0, 80, 0.31, rank=1), hit_b(2, 0, 60, 0.29, rank=2)]
-    answer = compose_answer("Кога?", hits, releases=RELEASES, scorer=None, threshold=0.4, reply_language="mk")
+    answer = compose_answer("Кога?", hits, releases=RELEASES, threshold=0.4, reply_language="mk")
     assert answer.status == "no_answer"
     assert answer.quotes == [] and answer.sources == []
     assert answer.best_score == 0.31
@@ -107,7 +107,7 @@ def test_selection_caps_quotes_per_release_and_skips_overlapping_passages():
 def test_relevance_overrides_the_retrieval_score():
     # Fused (rank-based) scores are tiny; the cosine map decides.
     hits = [hit_a(1, 0, 80, 0.016, rank=1), hit_b(2, 0, 60, 0.015, rank=2)]
-    answer = compose_answer("q", hits, releases=RELEASES, scorer=None, threshold=0.4, relevance={1: 0.62, 2: 0.58})
+    answer = compose_answer("q", hits, releases=RELEASES, threshold=0.4, relevance={1: 0.62, 2: 0.58})
     assert [quote.score for quote in answer.quotes] == [0.62, 0.58]
     assert answer.best_score == 0.62
 
@@ -117,29 +117,34 @@ def test_group_by_release_orders_groups_by_best_rank_and_hits_by_position():
     assert [[hit.chunk_id for hit in group] for group in group_by_release(hits)] == [[1, 3], [2]]
 
 
-def test_highlight_marks_the_sentence_closest_to_the_question():
-    scorer = SentenceScorer(HashingEncoder(64))
-    hits = [hit_a(1, 0, len(TEXT_A), 0.9, rank=1)]
-    answer = compose_answer(
-        "How will police officers use it in the field?", hits, releases=RELEASES, scorer=scorer, threshold=0.5
-    )
+SENTENCES_A = [(0, 79), (80, 121), (122, len(TEXT_A))]  # the three sentences of TEXT_A
+
+
+def scored_a(*scores: float) -> tuple[ScoredSentence, ...]:
+    return tuple(ScoredSentence(start, end, score) for (start, end), score in zip(SENTENCES_A, scores, strict=True))
+
+
+def test_highlight_marks_the_best_scored_sentence_and_the_gate_uses_it():
+    hit = dataclasses.replace(hit_a(1, 0, len(TEXT_A), 0.2, rank=1), sentences=scored_a(0.41, 0.72, 0.30))
+    answer = compose_answer("How will police officers use it in the field?", [hit], releases=RELEASES, threshold=0.5)
+    assert answer.status == "answered" and answer.best_score == 0.72  # the best sentence, not the hit's 0.2
     highlights = answer.quotes[0].highlights
     assert [TEXT_A[span.start : span.end] for span in highlights] == ["Police officers will use it in the field."]
+    weak = dataclasses.replace(hit, sentences=scored_a(0.41, 0.45, 0.30), score=0.9)
+    assert compose_answer("q", [weak], releases=RELEASES, threshold=0.5).status == "no_answer"
 
 
-def test_highlight_text_can_differ_from_the_question():
-    scorer = SentenceScorer(HashingEncoder(64))
-    hits = [hit_a(1, 0, len(TEXT_A), 0.9, rank=1)]
+def test_highlights_can_come_from_other_sentence_scores_such_as_a_follow_up():
+    hit = dataclasses.replace(hit_a(1, 0, len(TEXT_A), 0.9, rank=1), sentences=scored_a(0.41, 0.72, 0.30))
     answer = compose_answer(
-        "And who was thanked?", hits, releases=RELEASES, scorer=scorer, threshold=0.5,
-        highlight_text="The Directorate thanked the donors",
+        "And who was thanked?", [hit], releases=RELEASES, threshold=0.5, sentence_scores={1: scored_a(0.1, 0.2, 0.6)}
     )
     assert [TEXT_A[s.start : s.end] for s in answer.quotes[0].highlights] == ["The Directorate thanked the donors."]
 
 
 def test_uncertain_sh_releases_are_cited_with_the_family_name():
     answer = compose_answer(
-        "q", [hit_b(2, 0, 60, 0.9, 1)], releases=RELEASES, scorer=None, threshold=0.5, uncertain_language={"B"}
+        "q", [hit_b(2, 0, 60, 0.9, 1)], releases=RELEASES, threshold=0.5, uncertain_language={"B"}
     )
     assert answer.quotes[0].citation.language == "Bosnian/Croatian/Serbian (Latin)"
     assert answer.sources[0].language == "Bosnian/Croatian/Serbian (Latin)"
@@ -153,7 +158,7 @@ def test_source_reference_links_urls_and_shows_only_file_names():
 
 
 def test_the_answer_serialises_to_json_with_its_structure():
-    answer = compose_answer("q", [hit_b(2, 0, 60, 0.9, 1)], releases=RELEASES, scorer=None, threshold=0.5)
+    answer = compose_answer("q", [hit_b(2, 0, 60, 0.9, 1)], releases=RELEASES, threshold=0.5)
     data = json.loads(answer.to_json())
     assert data["status"] == "answered" and data["question"] == "q"
     assert data["quotes"][0]["citation"]["title"] == "Sastanak u Budvi"

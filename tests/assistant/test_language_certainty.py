@@ -1,21 +1,22 @@
 from __future__ import annotations
 
+import dataclasses
+import sqlite3
 from pathlib import Path
 
-from assistant.language_certainty import LanguageCertainty, declared_languages, sh_latin_label_is_certain
+from assistant.language_certainty import LanguageCertainty, sh_latin_label_is_certain
+from index import chunk_db
+from tests.index.conftest import make_release
 
 
-def write(tmp_path: Path, name: str, front_matter: str) -> Path:
-    path = tmp_path / name
-    path.write_text(f"---\n{front_matter}---\nIOM je organizovao sastanak u Budvi.\n", encoding="utf-8")
-    return path
-
-
-def test_declared_languages_come_from_the_front_matter(tmp_path: Path):
-    assert declared_languages(str(write(tmp_path, "a.md", "languages: [bs, en]\n"))) == ("bs", "en")
-    assert declared_languages(str(write(tmp_path, "b.md", "title: x\n"))) == ()
-    assert declared_languages(str(tmp_path / "missing.md")) == ()
-    assert declared_languages("") == ()
+def generation_db(path: Path, declared: dict[str, tuple[str, ...]]) -> sqlite3.Connection:
+    """A chunks.sqlite holding one Bosnian release per id, declaring the given languages."""
+    connection = chunk_db.open_writable(path)
+    for release_id, languages in declared.items():
+        release = make_release(release_id, [("IOM je organizovao sastanak u Budvi.", "bs")])
+        chunk_db.insert_release(connection, dataclasses.replace(release, declared_languages=languages), "hash", [])
+    connection.commit()
+    return connection
 
 
 def test_only_one_declared_latin_sh_language_makes_the_label_certain():
@@ -26,10 +27,14 @@ def test_only_one_declared_latin_sh_language_makes_the_label_certain():
     assert not sh_latin_label_is_certain(("sr-Cyrl",))
 
 
-def test_certainty_is_read_once_per_release(tmp_path: Path):
-    path = write(tmp_path, "c.md", "languages: [hr]\n")
-    certainty = LanguageCertainty()
-    assert certainty.uncertain("c", str(path)) is False
-    path.unlink()
-    assert certainty.uncertain("c", str(path)) is False  # memoised for the generation
-    assert certainty.uncertain("d", str(path)) is True
+def test_certainty_comes_from_the_generation_once_per_release(tmp_path: Path):
+    db = generation_db(tmp_path / "old.sqlite", {"c": ("hr",), "d": ()})
+    certainty = LanguageCertainty(db)
+    assert certainty.uncertain("c") is False
+    chunk_db.delete_releases(db, ["c"])
+    assert certainty.uncertain("c") is False  # memoised for the generation
+    assert certainty.uncertain("d") is True
+    assert certainty.uncertain("missing") is True
+    # A rebuilt generation in which "c" now declares two sh languages is asked afresh.
+    rebuilt = LanguageCertainty(generation_db(tmp_path / "new.sqlite", {"c": ("bs", "hr")}))
+    assert rebuilt.uncertain("c") is True

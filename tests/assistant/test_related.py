@@ -5,7 +5,14 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from assistant.related import ChunkAlignment, RelatedReleases, ReleaseInfo, dates_compatible, language_key
+from assistant.related import (
+    BlockVectors,
+    RelatedReleases,
+    ReleaseInfo,
+    alignment_score,
+    dates_compatible,
+    language_key,
+)
 
 # Hand-computed alignment scores (mean best match, both directions, averaged):
 #   X = {(1,0), (0,1)}, Y = {(1,0)}, Z = {(0.6,0.8), (0.6,-0.8)}
@@ -24,10 +31,11 @@ def info(release_id: str, language: str, date: dt.date | None = None) -> Release
 
 
 def test_alignment_scores_match_the_hand_computed_values():
-    alignment = ChunkAlignment(VECTORS)
-    assert alignment.scores_against_all("X") == pytest.approx({"X": 1.0, "Y": 0.75, "Z": 0.7})
-    assert alignment.scores_against_all("Y") == pytest.approx({"X": 0.75, "Y": 1.0, "Z": 0.6})
-    assert alignment.scores_against_all("Z") == pytest.approx({"X": 0.7, "Y": 0.6, "Z": 1.0})
+    related = RelatedReleases([info("X", "mk"), info("Y", "bs"), info("Z", "hr")], VECTORS)
+    assert related.scores("X") == pytest.approx({"X": 1.0, "Y": 0.75, "Z": 0.7})
+    assert related.scores("Y") == pytest.approx({"X": 0.75, "Y": 1.0, "Z": 0.6})
+    assert related.scores("Z") == pytest.approx({"X": 0.7, "Y": 0.6, "Z": 1.0})
+    assert alignment_score(VECTORS["X"], VECTORS["Y"]) == pytest.approx(0.75)
 
 
 def test_pair_scores_list_every_pair_once_best_first():
@@ -77,27 +85,17 @@ def test_scores_are_computed_once_per_release():
     assert related.scores("X") is first
 
 
-def test_an_alignment_from_one_matrix_scores_like_one_from_blocks():
-    rng = np.random.default_rng(1)
-    blocks = {name: rng.standard_normal((size, 4)).astype(np.float32) for name, size in (("a", 2), ("b", 3), ("c", 1))}
-    rows = [name for name in ("a", "b", "c") for _ in range(len(blocks[name]))]
-    from_rows = ChunkAlignment.from_rows(rows, np.concatenate([blocks["a"], blocks["b"], blocks["c"]]))
-    from_blocks = ChunkAlignment(blocks)
-    assert from_rows.ids == from_blocks.ids and from_rows.sizes.tolist() == [2, 3, 1]
-    for name in blocks:
-        assert from_rows.scores_against_all(name) == pytest.approx(from_blocks.scores_against_all(name))
-    with pytest.raises(ValueError, match="together"):
-        ChunkAlignment.from_rows(["a", "b", "a"], np.zeros((3, 4), np.float32))
-    with pytest.raises(ValueError, match="either"):
-        RelatedReleases([])
+def test_block_vectors_give_unit_mean_vectors_and_sentences():
+    ids, means = BlockVectors(VECTORS).means()
+    assert ids == ["X", "Y", "Z"]
+    np.testing.assert_allclose(means, [[0.7071068, 0.7071068], [1, 0], [1, 0]], atol=1e-6)
+    assert set(BlockVectors(VECTORS).sentences(["Y", "nowhere"])) == {"Y"}
 
 
-def test_scores_against_the_nearest_releases_equal_the_full_scores_for_those_releases():
-    alignment = ChunkAlignment(VECTORS)  # mean vectors: X (.71,.71), Y (1,0), Z (1,0)
-    nearest = alignment.scores_against_nearest("Y", count=2)
-    assert set(nearest) == {"Y", "Z"}
-    assert nearest == pytest.approx({key: alignment.scores_against_all("Y")[key] for key in nearest})
-    assert alignment.scores_against_nearest("Y", count=5) == pytest.approx(alignment.scores_against_all("Y"))
+def test_the_nearest_releases_are_those_with_the_closest_mean_vectors():
+    related = RelatedReleases([info("X", "en"), info("Y", "bs"), info("Z", "mk")], VECTORS)
+    assert set(related.nearest("Y", 2)) == {"Y", "Z"}  # means: X (.71,.71), Y (1,0), Z (1,0)
+    assert related.nearest("Y", 5) == ["X", "Y", "Z"]
 
 
 def test_related_releases_use_the_nearest_candidates_but_pair_scores_stay_complete():

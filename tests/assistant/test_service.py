@@ -147,12 +147,10 @@ def test_release_view_returns_the_cleaned_text(fake_assistant: Assistant, fake_i
     assert fake_assistant.release_view("no-such-release") is None
 
 
-def test_declared_bosnian_is_named_and_undeclared_latin_sh_is_the_family(fake_assistant: Assistant, tmp_path):
+def test_declared_bosnian_is_named_and_undeclared_latin_sh_is_the_family(fake_assistant: Assistant):
     answer, _ = fake_assistant.ask("IOM je organizovao sastanak šefova graničnih policija", options=SearchOptions(languages=("bs",)))
     assert answer.quotes
     assert {quote.citation.language for quote in answer.quotes} == {"Bosnian"}  # every shipped release declares it
     certainty = fake_assistant.generation.certainty
-    undeclared = tmp_path / "plain.txt"
-    undeclared.write_text("IOM je organizovao sastanak u Budvi.\n", encoding="utf-8")
-    assert certainty.uncertain("plain", str(undeclared))
-    assert certainty.uncertain("gone", str(tmp_path / "missing.txt"))
+    assert not certainty.uncertain(EU_RELEASE)  # declares [en, bs]
+    assert certainty.uncertain("no-such-release")

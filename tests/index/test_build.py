@@ -18,6 +18,7 @@ from index.build import (
     delete_release,
     release_content_hash,
 )
+from index.sentences import chunk_sentences
 from index.chunking import ChunkingParams, chunk_release
 from index.search import Filters, Searcher
 from index.settings import Settings
@@ -48,12 +49,18 @@ def edited(release: Release, extra: str) -> Release:
 def test_first_build_embeds_every_chunk(settings: Settings, fake_encoder: HashingEncoder) -> None:
     releases = small_corpus()
     report = build_index(settings, fake_encoder, releases, progress=False)
-    expected_chunks = sum(len(chunk_release(release)) for release in releases)
+    chunks = [chunk for release in releases for chunk in chunk_release(release)]
+    sentences = [sentence.text for chunk in chunks for sentence in chunk_sentences(chunk)]
+    chunk_texts = {chunk.text for chunk in chunks}
     assert report.written and report.full_rebuild_reason == "no index yet"
     assert (report.added, report.replaced, report.removed, report.unchanged) == (7, 0, 0, 0)
-    assert report.chunks == report.chunks_indexed == report.chunks_embedded == expected_chunks
+    assert report.chunks == report.chunks_indexed == report.chunks_embedded == len(chunks)
     assert report.releases == 7 and report.cache_hits == 0
-    assert encoded(fake_encoder) == expected_chunks
+    # A sentence whose text is a whole chunk's comes from the cache; every other one is embedded once.
+    assert report.sentences_indexed == len(sentences)
+    assert report.sentences_embedded == len(set(sentences) - chunk_texts)
+    assert report.sentence_cache_hits == len(set(sentences) & chunk_texts)
+    assert encoded(fake_encoder) == len(chunks) + report.sentences_embedded
 
 
 def test_a_second_build_embeds_nothing_and_keeps_the_generation(

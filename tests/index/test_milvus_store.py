@@ -15,7 +15,15 @@ import pytest
 
 from index import milvus_store
 from index.filters import Filters
-from index.milvus_store import MilvusVectorStore, client_uri, collection_name, filter_expression, public_uri
+from index.milvus_store import (
+    Descriptor,
+    MilvusVectorStore,
+    client_uri,
+    collection_name,
+    filter_expression,
+    new_collection_name,
+    public_uri,
+)
 from index.vector_store import ChunkEntry, VectorStoreError
 
 DIM = 4
@@ -310,3 +318,23 @@ def test_describe_hides_credentials() -> None:
         "dimension": 768,
         "count": 3,
     }
+
+
+# --- descriptors and collection names (no Milvus) ---
+
+
+def test_descriptors_round_trip_and_damaged_ones_are_reported(tmp_path: Path) -> None:
+    descriptor = Descriptor("http://host:19530", "press_default_abc", "FLAT")
+    path = tmp_path / "vector_store.json"
+    path.write_text(descriptor.to_json())
+    assert Descriptor.read(path) == descriptor
+    path.write_text("{not json")
+    with pytest.raises(VectorStoreError, match="unreadable"):
+        Descriptor.read(path)
+
+
+def test_each_full_build_gets_its_own_collection() -> None:
+    names = {new_collection_name("press_default") for _ in range(20)}
+    assert len(names) == 20 and all(name.startswith("press_default_") for name in names)
+    sentence_names = {new_collection_name("press_default", "sentences") for _ in range(5)}
+    assert all(name.startswith("press_default_s_") for name in sentence_names)

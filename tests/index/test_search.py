@@ -128,14 +128,13 @@ def test_a_searcher_refuses_an_encoder_of_another_model(settings: Settings, fake
         Searcher(open_index(settings.index_dir), fake_encoder, mode="fuzzy")
 
 
-def test_reload_follows_a_new_generation(settings: Settings, fake_encoder: HashingEncoder) -> None:
+def test_a_searcher_keeps_the_generation_it_opened(settings: Settings, fake_encoder: HashingEncoder) -> None:
     build_index(settings, fake_encoder, small_corpus(), progress=False)
     searcher = Searcher(open_index(settings.index_dir), fake_encoder, "dense")
-    assert searcher.reload_if_changed() is False
     build_index(settings, fake_encoder, small_corpus()[:2], progress=False)
     assert len(searcher.search(QUESTION, k=50)) == 7  # still the generation it opened
-    assert searcher.reload_if_changed() is True
-    assert set(released(searcher.search(QUESTION, k=50))) == {"en-donation", "bs-border"}
+    fresh = Searcher(open_index(settings.index_dir), fake_encoder, "dense")
+    assert set(released(fresh.search(QUESTION, k=50))) == {"en-donation", "bs-border"}
 
 
 # --- lexical and hybrid modes (the real BM25 leg and fusion) ---------------------------------
@@ -252,12 +251,3 @@ def test_lexical_and_hybrid_modes_need_the_lexical_leg(settings: Settings, fake_
         with pytest.raises(LexicalLegMissingError, match="without the lexical.*--mode dense"):
             Searcher(open_index(settings.index_dir), fake_encoder, mode)
     assert Searcher(open_index(settings.index_dir), fake_encoder, "dense").search(QUESTION, k=1)
-
-
-def test_reload_in_hybrid_mode_searches_the_new_generation(settings: Settings, fake_encoder: HashingEncoder) -> None:
-    build_index(settings, fake_encoder, small_corpus(), progress=False)
-    searcher = Searcher(open_index(settings.index_dir), fake_encoder, "hybrid")
-    assert released(searcher.search("Карић", k=1)) != ["karic"]
-    build_index(settings, fake_encoder, [*small_corpus(), karic_release()], progress=False)
-    assert searcher.reload_if_changed() is True
-    assert released(searcher.search("Карић", k=1)) == ["karic"]

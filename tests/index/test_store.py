@@ -85,7 +85,10 @@ def test_a_generation_holds_vectors_database_lexical_leg_and_manifest(
     assert {name for name in listed if not name.startswith("lexical/")} == {
         "vectors.faiss",
         "chunk_columns.npz",
+        "sentences_vectors.faiss",
+        "sentences_columns.npz",
         "chunks.sqlite",
+        "backend",
         "manifest.json",
     }  # no boilerplate.json: this build was given no boilerplate model
     assert {"lexical/lexical.json", "lexical/chunk_ids.npy"} <= listed

@@ -6,14 +6,14 @@ from pathlib import Path
 import pytest
 
 from index.settings import Settings, SettingsError, load_settings
-from index.store_location import FAISS_LOCATION, Descriptor, StoreLocation, new_collection_name, parse_location
-from index.vector_store import VectorStoreError
+from index.store_location import backend_of, parse_location
+from index.vector_store import FAISS_LOCATION, StoreLocation, VectorStoreError
 
 
 @pytest.mark.parametrize("value", ["", "faiss", "FAISS", "  faiss  "])
 def test_faiss_is_the_default_and_needs_no_uri(value: str, tmp_path: Path) -> None:
     assert parse_location(value, tmp_path) == FAISS_LOCATION
-    assert not FAISS_LOCATION.is_milvus
+    assert FAISS_LOCATION.backend == "faiss" and not FAISS_LOCATION.uri
 
 
 def test_milvus_uris_become_http_and_credentials_become_the_token(tmp_path: Path) -> None:
@@ -58,19 +58,9 @@ def test_the_setting_is_read_from_settings_json_and_checked_on_use(tmp_path: Pat
         _ = Settings(home=tmp_path, vector_store="gopher://x").store_location
 
 
-def test_descriptors_round_trip_and_damaged_ones_are_reported(tmp_path: Path) -> None:
-    descriptor = Descriptor("http://host:19530", "press_default_abc", "FLAT")
-    path = tmp_path / "vector_store.json"
-    path.write_text(descriptor.to_json())
-    assert Descriptor.read(path) == descriptor
-    path.write_text("{not json")
-    with pytest.raises(VectorStoreError, match="unreadable"):
-        Descriptor.read(path)
-
-
-def test_each_full_build_gets_its_own_collection() -> None:
-    names = {new_collection_name("press_default") for _ in range(20)}
-    assert len(names) == 20 and all(name.startswith("press_default_") for name in names)
+def test_an_unregistered_backend_is_named_with_the_known_ones() -> None:
+    with pytest.raises(VectorStoreError, match="no vector-store backend named 'gopher'.*faiss"):
+        backend_of(StoreLocation("gopher"))
 
 
 def test_the_milvus_index_type_setting_reaches_the_location(tmp_path: Path) -> None:

@@ -16,7 +16,8 @@ from index.migrate import migrate_index
 from index.search import Searcher
 from index.settings import Settings, load_settings
 from index.store import IndexWriter, open_index, read_current, writer_lock
-from index.store_location import DESCRIPTOR_FILE, parse_location
+from index.milvus_store import DESCRIPTOR_FILE, descriptor_file
+from index.store_location import parse_location
 from tests.fake_encoder import HashingEncoder
 from tests.index.conftest import make_release, small_corpus
 
@@ -111,8 +112,12 @@ def test_a_searcher_on_the_old_generation_keeps_its_chunks_while_milvus_is_updat
     add_or_replace_release(milvus, fake_encoder, added, progress=False)
     after_update = searcher.search("humanitarian assistance", k=3)
     assert [hit.chunk_id for hit in after_update] == [hit.chunk_id for hit in before]  # new chunk not listed
-    assert searcher.reload_if_changed()
-    assert searcher.search("humanitarian assistance", k=1)[0].release_id == "zz-new"
+    fresh = open_index(milvus.index_dir)
+    try:
+        assert Searcher(fresh, fake_encoder, "dense").search("humanitarian assistance", k=1)[0].release_id == "zz-new"
+    finally:
+        fresh.close()
+        old.close()
 
 
 def test_an_aborted_milvus_update_removes_the_chunks_it_wrote(twin, fake_encoder) -> None:
@@ -145,8 +150,12 @@ def test_full_rebuilds_drop_collections_no_kept_generation_uses(tmp_path: Path, 
     settings = milvus_settings(Settings(home=tmp_path / "home"))
     for _ in range(3):
         build_index(settings, fake_encoder, small_corpus(), progress=False, rebuild=True)
-    kept = {json.loads((path / DESCRIPTOR_FILE).read_text())["collection"] for path in settings.index_dir.glob("gen-*")}
-    assert len(kept) == 2  # the live generation and the one before it
+    kept = {
+        json.loads((path / name).read_text())["collection"]
+        for path in settings.index_dir.glob("gen-*")
+        for name in (DESCRIPTOR_FILE, descriptor_file("sentences"))
+    }
+    assert len(kept) == 4  # chunks and sentences of the live generation and of the one before it
     assert collections(settings) == kept
 
 

@@ -1,4 +1,5 @@
-"""The VectorStore contract, run on every backend: FAISS (in memory) and Milvus (a milvus-lite file).
+"""The VectorStore and VectorBackend contracts, run on every backend through the registry:
+FAISS, Milvus (a milvus-lite file) and the tests' in-memory backend (``tests.memory_backend``).
 
 Nine chunks of dimension 8 with hand-computed inner products against ``QUERY``;
 every score is distinct, so the order is unambiguous.
@@ -13,13 +14,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.faiss_store import FaissVectorStore
 from index.filters import Filters
-from index.milvus_store import MilvusVectorStore
-from index.vector_store import ChunkEntry, VectorStore
+from index.store_location import backend_of, parse_location
+from index.vector_store import KINDS, ChunkEntry, StoreLocation, VectorStore
+from tests import memory_backend
 
 DIM = 8
-BACKENDS = ["faiss", "milvus"]
+BACKENDS = ["faiss", "milvus", "memory"]
 QUERY = np.array([1, 0.5, 0, 0, 0, 0, 0, -1], dtype=np.float32)
 
 # chunk id -> (release, language, script, date, vector, score = vector . QUERY worked out by hand)
@@ -63,15 +64,27 @@ def entries_and_vectors(ids: list[int]) -> tuple[list[ChunkEntry], np.ndarray]:
     return entries, vectors
 
 
-def open_store(backend: str, folder: Path, collection: str) -> VectorStore:
-    if backend == "faiss":
-        return FaissVectorStore.empty(DIM)
-    return MilvusVectorStore.connect(str(folder / "m.db"), collection, DIM)
+@pytest.fixture(scope="module", autouse=True)
+def registered_memory_backend() -> Iterator[None]:
+    memory_backend.register()
+    yield
+    memory_backend.unregister()
+
+
+def location(backend: str, folder: Path) -> StoreLocation:
+    return parse_location({"faiss": "faiss", "milvus": str(folder / "m.db"), "memory": "memory"}[backend], folder)
+
+
+def open_store(backend: str, folder: Path, collection: str, kind: str = "chunks") -> VectorStore:
+    """A new empty store of ``backend``, made the way a generation makes it."""
+    where = location(backend, folder)
+    generation = folder / f"{collection}-{kind}"
+    generation.mkdir(parents=True, exist_ok=True)
+    return backend_of(where).create(where, generation, kind, DIM, collection, "contract-model")
 
 
 def close_store(store: VectorStore) -> None:
-    if isinstance(store, MilvusVectorStore):
-        store.close()
+    store.close()
 
 
 @pytest.fixture(params=BACKENDS)
@@ -229,6 +242,11 @@ def test_describe_names_backend_dimension_and_count(filled: VectorStore) -> None
 
 
 def test_backends_agree_on_ids_and_scores(filled_stores: dict[str, VectorStore]) -> None:
+    for backend in BACKENDS[2:]:
+        for filters in [None, *(filters for filters, _ in FILTER_CASES.values())]:
+            ours, reference = filled_stores[backend].search(QUERY, 6, filters), filled_stores["faiss"].search(QUERY, 6, filters)
+            assert [chunk for chunk, _ in ours] == [chunk for chunk, _ in reference], (backend, filters)
+            np.testing.assert_allclose([s for _, s in ours], [s for _, s in reference], atol=1e-6)
     rng = np.random.default_rng(7)
     queries = [QUERY, *rng.normal(size=(4, DIM)).astype(np.float32)]
     cases = [None, *(filters for filters, _ in FILTER_CASES.values())]
@@ -240,3 +258,69 @@ def test_backends_agree_on_ids_and_scores(filled_stores: dict[str, VectorStore])
             np.testing.assert_allclose(
                 [score for _, score in faiss_hits], [score for _, score in milvus_hits], atol=1e-5
             )
+
+
+# --- the backend life cycle: create, save, open, stage, discard ---
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_saved_store_opens_with_the_same_answers(backend: str, kind: str, tmp_path: Path) -> None:
+    where = location(backend, tmp_path)
+    plugin = backend_of(where)
+    folder = tmp_path / "gen"
+    folder.mkdir()
+    store = plugin.create(where, folder, kind, DIM, "life", "model")
+    entries, vectors = entries_and_vectors(list(CHUNKS))
+    store.add(entries, vectors)
+    expected = store.search(QUERY, 5)
+    plugin.save(store, where, folder, kind)
+    store.close()
+    files = [path.name for path in folder.iterdir()]
+    opened = plugin.open(plugin.location_of(folder, ""), folder, files, kind, DIM)
+    assert opened is not None and opened.count() == len(CHUNKS)
+    assert [chunk for chunk, _ in opened.search(QUERY, 5)] == [chunk for chunk, _ in expected]
+    other = "sentences" if kind == "chunks" else "chunks"
+    assert plugin.open(where, folder, [name for name in files if other in name and kind not in name], other, DIM) is None
+    opened.close()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_staged_store_starts_as_its_base_and_leaves_an_unshared_base_alone(backend: str, tmp_path: Path) -> None:
+    where = location(backend, tmp_path)
+    plugin = backend_of(where)
+    base_folder, next_folder = tmp_path / "base", tmp_path / "next"
+    base_folder.mkdir()
+    next_folder.mkdir()
+    base = plugin.create(where, base_folder, "chunks", DIM, "stage", "model")
+    entries, vectors = entries_and_vectors(list(CHUNKS))
+    base.add(entries, vectors)
+    staged = plugin.stage(base, where, next_folder, "chunks")
+    assert staged.count() == len(CHUNKS)
+    staged.delete_chunks([1])
+    assert staged.count() == len(CHUNKS) - 1
+    assert base.count() == (len(CHUNKS) - 1 if base.shared else len(CHUNKS))
+    staged.close()
+    base.close()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_discarding_a_folder_keeps_what_kept_folders_use(backend: str, tmp_path: Path) -> None:
+    where = location(backend, tmp_path)
+    plugin = backend_of(where)
+    kept, dropped = tmp_path / "kept", tmp_path / "dropped"
+    kept.mkdir()
+    dropped.mkdir()
+    entries, vectors = entries_and_vectors(list(CHUNKS))
+    keep = plugin.create(where, kept, "chunks", DIM, "gc", "model")
+    keep.add(entries, vectors)
+    plugin.save(keep, where, kept, "chunks")
+    gone = plugin.create(where, dropped, "chunks", DIM, "gc", "model")
+    gone.add(entries, vectors)
+    plugin.save(gone, where, dropped, "chunks")
+    keep.close()
+    gone.close()
+    plugin.discard(dropped, [kept], "")
+    reopened = plugin.open(where, kept, [path.name for path in kept.iterdir()], "chunks", DIM)
+    assert reopened is not None and reopened.count() == len(CHUNKS)
+    reopened.close()

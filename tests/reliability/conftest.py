@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from assistant.cli import app
 from corpus.loader import load_corpus
-from evaluation.fault_harness import Snapshot, snapshot
+from experiments.fault_harness import Snapshot, snapshot
 from index.build import build_index
 from index.encoder import Encoder, load_encoder
 from index.settings import REPO_CORPUS, Settings

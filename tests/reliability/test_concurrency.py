@@ -17,7 +17,7 @@ import pytest
 from assistant.service import Assistant
 from corpus.loader import load_corpus
 from corpus.release import Release
-from evaluation.fault_harness import QUERIES, Snapshot, snapshot
+from experiments.fault_harness import QUERIES, Snapshot, snapshot
 from index.build import build_index
 from index.search import Searcher
 from index.settings import Settings
@@ -106,9 +106,10 @@ def test_searches_during_rebuilds_see_one_whole_generation(indexed: IndexedHome,
     local = threading.local()
 
     def search_all() -> tuple[str, Snapshot]:
-        if not hasattr(local, "searcher"):
+        live = read_current(indexed.index_dir)
+        if not hasattr(local, "searcher") or live is None or local.searcher.index.generation != live.generation:
+            # A reader follows CURRENT by opening the new generation, as the assistant does.
             local.searcher = Searcher(open_index(indexed.index_dir), indexed.encoder, mode="hybrid")
-        local.searcher.reload_if_changed()
         searcher = local.searcher
         found = [[(h.chunk_id, h.release_id, round(h.score, 5)) for h in searcher.search(q, k=5)] for q in QUERIES]
         return searcher.index.generation, found

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from evaluation.script_folding_experiment import (
+from experiments.script_folding_experiment import (
     PAIR_GROUPS,
     SerbianLatinEncoder,
     encoder_text,

@@ -12,7 +12,7 @@ model's. The experiment indexes NTREX fold slices under their own names
 (``ntrex-<fold>-<n>-sr-latin``) and compares dense retrieval with and without it, per group
 of language pairs: headline MRR@10 and passage R@10 (any), paired Fisher randomization tests.
 
-    python -m evaluation.script_folding_experiment --fold test --limit 16 --fold-dev-limit 10
+    python -m experiments.script_folding_experiment --fold test --limit 16 --fold-dev-limit 10
 """
 
 from __future__ import annotations
@@ -32,10 +32,10 @@ from rich.console import Console
 from rich.markup import escape
 
 from corpus.language import detect_languages, script_of
-from evaluation.atomic import write_text_atomic
 from evaluation.config_hash import config_hash
 from evaluation.metrics import compare_runs, metric_label
 from evaluation.results import TaskResult
+from index.durable import atomic_write_text
 
 MODEL_SUFFIX = "+sr-latin"
 # Task -> metric compared (the issue's: headline MRR@10, passage R@10 (any)).
@@ -156,7 +156,7 @@ def run_experiment(
     progress: bool = True,
 ) -> tuple[Path, list[GroupComparison], dict[str, Any]]:
     """Dense retrieval with the plain and the Latin-Serbian encoder on each fold slice; one report."""
-    from evaluation.dev_split import evaluate_fold_task, fold_index_name, prepare_fold
+    from experiments.dev_split import evaluate_fold_task, fold_index_name, prepare_fold
     from evaluation.ntrex_eval import task_queries, warm_queries
 
     latin_encoder = SerbianLatinEncoder(encoder)
@@ -225,8 +225,8 @@ def write_experiment_report(out_dir: Path, comparisons: Sequence[GroupComparison
     name = f"script-folding-{config_hash({'facts': dict(facts), 'rows': [vars(r) for r in comparisons]})}"
     path = out_dir / f"{name}.md"
     out_dir.mkdir(parents=True, exist_ok=True)
-    write_text_atomic(path, "\n".join(lines) + "\n")
-    write_text_atomic(
+    atomic_write_text(path, "\n".join(lines) + "\n")
+    atomic_write_text(
         out_dir / f"{name}.json",
         json.dumps({"facts": dict(facts), "rows": [vars(row) for row in comparisons]}, ensure_ascii=False, indent=1)
         + "\n",

@@ -1,27 +1,24 @@
 """Shared pieces of the fault-injection scripts (crash, corruption, load).
 
-A tiny deterministic encoder (``hash:<dimension>``) so the scripts run in seconds
-without the real model, corpus variants that differ from one another, and a
+The tests' deterministic trigram encoder registered as ``hash:<dimension>`` so the
+scripts run in seconds without the real model, corpus variants that differ from one another, and a
 snapshot of the search results for a fixed set of multilingual questions: two
 indexes answer "the same" when their snapshots are equal.
 """
 
 from __future__ import annotations
 
-import hashlib
 import random
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
-
 from index.encoder import register_encoder
 from index.search import Searcher
 from index.settings import REPO_CORPUS
 from index.store import open_index
+from tests.fake_encoder import HASH_PREFIX, TrigramEncoder
 
-HASH_PREFIX = "hash"
 DEFAULT_SPEC = f"{HASH_PREFIX}:64"
 SNAPSHOT_K = 5
 QUERIES = (
@@ -33,26 +30,6 @@ QUERIES = (
 )
 
 Snapshot = list[list[tuple[int, str, float]]]
-
-
-class TrigramEncoder:
-    """Hashed character trigrams, L2-normalised: similar texts get similar vectors."""
-
-    def __init__(self, dimension: int = 64) -> None:
-        self.dimension = dimension
-        self.model_id = f"{HASH_PREFIX}:{dimension}"
-
-    def encode(self, texts: Sequence[str], prompt_name: str, progress: bool = False) -> np.ndarray:
-        vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        for row, text in enumerate(texts):
-            padded = f"  {text.lower()}  "
-            for position in range(len(padded) - 2):
-                digest = hashlib.blake2b(padded[position : position + 3].encode("utf-8"), digest_size=4).digest()
-                vectors[row, int.from_bytes(digest, "little") % self.dimension] += 1.0
-            norm = float(np.linalg.norm(vectors[row]))
-            if norm > 0:
-                vectors[row] /= norm
-        return vectors
 
 
 def register_hash_encoder() -> None:

@@ -1,11 +1,11 @@
-"""``kill -9`` during index builds and feedback appends loses nothing (short run of evaluation.crash_test)."""
+"""``kill -9`` during index builds and feedback appends loses nothing (short run of experiments.crash_test)."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-from evaluation.crash_test import check_feedback_log, run_crash_test
+from experiments.crash_test import check_feedback_log, run_crash_test
 
 RUNS = 5
 

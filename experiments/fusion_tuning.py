@@ -8,8 +8,8 @@ nDCG@10. It never touches the test fold. ``report`` evaluates lexical, dense and
 either fold, with ranx significance of hybrid against the other modes; its runs can be
 compared again with ``assistant eval compare``.
 
-    python -m evaluation.fusion_tuning tune --limit 20
-    python -m evaluation.fusion_tuning report --fold test --limit 16
+    python -m experiments.fusion_tuning tune --limit 20
+    python -m experiments.fusion_tuning report --fold test --limit 16
 """
 
 from __future__ import annotations
@@ -26,12 +26,13 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from evaluation.atomic import write_text_atomic
 from evaluation.config_hash import config_hash
 from evaluation.metrics import Comparison, compare_runs, metric_label
 from evaluation.ntrex import LANGUAGE_TAGS
 from evaluation.results import TaskResult
+from index.durable import atomic_write_text
 from index.fusion import DEFAULT_FUSION, FusionConfig
+from index.search import MODES
 
 # The primary metric of each task; the objective is their unweighted mean.
 OBJECTIVE_METRICS: dict[str, str] = {"headline": "mrr@10", "passage": "mrr@10", "mixed": "ndcg@10"}
@@ -110,7 +111,7 @@ def tune_fusion(
     settings: Any, encoder: Any, data_dir: Path, limit: int | None, out_dir: Path, progress: bool = True
 ) -> TuningResult:
     """Evaluate dense, lexical and every grid setting on the dev-fold slice; write the tuning report."""
-    from evaluation.dev_split import evaluate_fold_task, prepare_fold
+    from experiments.dev_split import evaluate_fold_task, prepare_fold
     from evaluation.ntrex_eval import task_queries, warm_queries
 
     started = time.perf_counter()
@@ -179,7 +180,8 @@ def write_tuning_report(
             )
     name = f"fusion-tuning-{config_hash({'runs': [r.results[t].config.hash for r in rows for t in TASKS]})}"
     markdown, json_path = out_dir / f"{name}.md", out_dir / f"{name}.json"
-    write_text_atomic(markdown, "\n".join(lines) + "\n")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(markdown, "\n".join(lines) + "\n")
     payload = {
         "facts": dict(facts),
         "objective_metrics": OBJECTIVE_METRICS,
@@ -196,7 +198,7 @@ def write_tuning_report(
         ],
         "tests": tests,
     }
-    write_text_atomic(json_path, json.dumps(payload, ensure_ascii=False, indent=1) + "\n")
+    atomic_write_text(json_path, json.dumps(payload, ensure_ascii=False, indent=1) + "\n")
     return markdown, json_path
 
 
@@ -221,7 +223,7 @@ def report_fold(
     progress: bool = True,
 ) -> Any:
     """Lexical, dense and hybrid on a fold slice, hybrid tested against the other two; one report."""
-    from evaluation.dev_split import evaluate_fold_task, prepare_fold
+    from experiments.dev_split import evaluate_fold_task, prepare_fold
     from evaluation.mode_comparison import compare_modes
     from evaluation.ntrex_eval import TASK_NOTES, TASK_TITLES, task_queries, warm_queries
     from evaluation.ntrex_eval import TASK_GROUPINGS, TASK_METRICS
@@ -237,7 +239,7 @@ def report_fold(
             warm_queries(encoder, queries, progress)
             results = [
                 evaluate_fold_task(setup, encoder, fold, task, mode, queries, runs_dir, fusion_config, None, progress)
-                for mode in ("lexical", "dense", "hybrid")
+                for mode in MODES
             ]
             hashes += [result.config.hash for result in results]
             ranx_metrics = [metric for metric in TASK_METRICS[task] if metric != "own_language@10"]

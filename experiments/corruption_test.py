@@ -1,6 +1,6 @@
 """Corruption detection: damage every file of the live index generation and try to open it.
 
-    python -m evaluation.corruption_test --seed 0
+    python -m experiments.corruption_test --seed 0
 
 Builds an index (deterministic ``hash:64`` encoder by default), then for each file
 of the live generation (vectors.faiss, chunks.sqlite, manifest.json, the lexical
@@ -27,7 +27,7 @@ from typing import Annotated
 import typer
 
 from corpus.loader import load_corpus
-from evaluation.fault_harness import DEFAULT_SPEC, Snapshot, register_hash_encoder, snapshot
+from experiments.fault_harness import DEFAULT_SPEC, Snapshot, register_hash_encoder, snapshot
 from index.build import build_index
 from index.encoder import load_encoder
 from index.settings import REPO_CORPUS, Settings

@@ -1,4 +1,4 @@
-"""A small run of evaluation.load_test against the chat served in-process (fake encoder)."""
+"""A small run of experiments.load_test against the chat served in-process (fake encoder)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 
 from assistant.server import serve
 from corpus.loader import load_corpus
-from evaluation.load_test import latency_summary, load_questions, run_load
+from experiments.load_test import latency_summary, load_questions, run_load
 from index.build import build_index
 from index.encoder import load_encoder
 from index.settings import REPO_CORPUS, Settings

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from assistant.sentences import split_sentences
+from index.sentences import split_sentences
 
 
 def sentences(text: str) -> list[str]:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from evaluation.config_hash import RunConfig
-from evaluation.fusion_tuning import (
+from experiments.fusion_tuning import (
     OBJECTIVE_METRICS,
     REFERENCE,
     GridRow,
@@ -93,8 +93,8 @@ def test_a_fold_report_compares_hybrid_with_the_other_modes(
     files, sections = report_fold(eval_settings, cached_fake, ntrex_dir, "test", 1, tmp_path / "out", config, False)
     assert [section.task for section in sections] == ["ntrex-headline", "ntrex-passage", "ntrex-mixed"]
     for section in sections:
-        assert [result.mode for result in section.results] == ["lexical", "dense", "hybrid"]
-        assert [(a, b) for a, b, _ in section.comparisons] == [("lexical", "hybrid"), ("dense", "hybrid")]
+        assert [result.mode for result in section.results] == ["dense", "lexical", "hybrid"]  # index.search.MODES
+        assert [(a, b) for a, b, _ in section.comparisons] == [("dense", "hybrid"), ("lexical", "hybrid")]
         assert section.results[2].config.data["fusion"] == config.as_dict()
     text = files.markdown.read_text(encoding="utf-8")
     assert "test fold" in text and "k20-language-0.5-family" in text

@@ -1,6 +1,6 @@
 """What the crash test runs in the processes it kills: an index build, or a feedback writer.
 
-``python -m evaluation.crash_child build --home H --corpus C --model hash:64 [--rebuild]``
+``python -m experiments.crash_child build --home H --corpus C --model hash:64 [--rebuild]``
 runs ``assistant index build`` exactly as a user would (with the test encoder
 registered); ``... feedback --path P --writer W`` appends ratings until killed.
 """
@@ -27,7 +27,7 @@ def build(
 ) -> None:
     """``assistant index build`` with the deterministic test encoder available."""
     from assistant.cli import app as assistant_app
-    from evaluation.fault_harness import register_hash_encoder
+    from experiments.fault_harness import register_hash_encoder
 
     register_hash_encoder()
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from evaluation.dev_split import (
+from experiments.dev_split import (
     DEV_ARTICLES,
     FoldError,
     evaluate_fold_task,

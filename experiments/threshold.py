@@ -6,7 +6,7 @@ cosine among the retrieved hits, for three groups of questions:
 * answerable: the golden set's answerable questions (evaluation/golden/questions.jsonl);
 * on-topic unanswerable: the golden set's unanswerable questions (migration topics the
   corpus does not answer);
-* off-topic: ``OFF_TOPIC_QUESTIONS`` below, in the six supported languages.
+* off-topic: ``OFF_TOPIC_QUESTIONS`` (experiments/measurement.py), in the six supported languages.
 
 Same-story threshold (``assistant.related.SAME_STORY_THRESHOLD``, with ``--related``): the
 passage-alignment score of every release pair of the shipped corpus (000/001 is the one
@@ -15,7 +15,7 @@ known cross-language pair), and of NTREX-128 articles: the same article in two l
 
 Usage::
 
-    python -m evaluation.threshold [--home DIR] [--related] [--ntrex-articles 10] [--output report.json]
+    python -m experiments.threshold [--home DIR] [--related] [--ntrex-articles 10] [--output report.json]
 """
 
 from __future__ import annotations
@@ -28,29 +28,11 @@ from typing import Annotated
 
 import typer
 
-OFF_TOPIC_QUESTIONS = (
-    "What is the recipe for sarma?",
-    "Who won the 2018 World Cup?",
-    "How do I reset my email password?",
-    "What will the weather be like in Sarajevo tomorrow?",
-    "Koji je najbolji recept za baklavu?",
-    "Ko je pobijedio na Eurosongu 2019?",
-    "Koliko košta karta za kino u Zagrebu?",
-    "Kako se pravi domaći ajvar?",
-    "Ko je napisao roman Na Drini ćuprija?",
-    "Кој фудбалски клуб го освои првенството во 2020?",
-    "Како се подготвува тавче гравче?",
-    "Колку чини литар млеко во Скопје?",
-    "Ко је освојио Вимблдон 2021. године?",
-    "Како се прави српска проја?",
-    "What is the capital of Australia?",
-    "How many calories are in a banana?",
-)
+from experiments.measurement import OFF_TOPIC_QUESTIONS, measurement_assistant
+from index.settings import REPO_CORPUS
+
 DEFAULT_NTREX_ARTICLES = 10
 NTREX_TAGS = ("en", "bs", "sr-Cyrl", "mk")
-REPO_ROOT = Path(__file__).resolve().parent.parent
-SHIPPED_CORPUS = REPO_ROOT / "corpus" / "releases"
-MEASURE_INDEX = "measure-seeds"  # index name under the assistant home, shared with evaluation/latency.py
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
 
@@ -139,7 +121,9 @@ def measure_related(assistant, settings, encoder, articles: int) -> dict:
     from evaluation.ntrex_releases import ntrex_releases
     from index.build import build_index
 
-    ntrex_dir = REPO_ROOT.parent / "shared" / "data" / "ntrex"
+    from evaluation.cli import default_ntrex_dir
+
+    ntrex_dir = default_ntrex_dir()
     loaded = load_articles(ntrex_dir, limit=articles)
     ntrex_settings = settings.with_overrides(index_name="threshold-ntrex")
     build_index(ntrex_settings, encoder, [item.release for item in ntrex_releases(loaded, NTREX_TAGS)], progress=True)
@@ -169,27 +153,10 @@ def _ntrex_parts(release_id: str) -> tuple[str, str]:
     raise ValueError(f"not an NTREX release id: {release_id}")
 
 
-def measurement_assistant(home: Path | None, corpus: Path, sentence_store: bool = False):
-    """(settings, encoder, Assistant) over an up-to-date index of ``corpus`` built with the real model."""
-    from assistant.service import Assistant
-    from corpus.loader import load_corpus
-    from index.build import build_index
-    from index.embedding_cache import EmbeddingCache
-    from index.encoder import load_encoder
-    from index.settings import load_settings
-
-    settings = load_settings(home).with_overrides(index_name=MEASURE_INDEX, corpus_dir=corpus)
-    encoder = load_encoder(settings.model, settings)
-    build_index(settings, encoder, load_corpus(settings.corpus_dir).releases, progress=True)
-    store = EmbeddingCache(settings.embedding_cache_path) if sentence_store else None
-    assistant = Assistant(settings.index_dir, encoder, mode=settings.retrieval_mode, sentence_store=store)
-    return settings, encoder, assistant
-
-
 @app.command()
 def main(
     home: Annotated[Path | None, typer.Option(help="Assistant home (model and caches); default as configured.")] = None,
-    corpus: Annotated[Path, typer.Option(help="Corpus to measure on.")] = SHIPPED_CORPUS,
+    corpus: Annotated[Path, typer.Option(help="Corpus to measure on.")] = REPO_CORPUS,
     related: Annotated[bool, typer.Option("--related", help="Also measure the same-story threshold.")] = False,
     ntrex_articles: Annotated[int, typer.Option(help="NTREX articles for --related (0 skips NTREX).")] = DEFAULT_NTREX_ARTICLES,
     output: Annotated[Path | None, typer.Option(help="Write the full report as JSON here.")] = None,

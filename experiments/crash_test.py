@@ -1,6 +1,6 @@
 """Crash safety: ``kill -9`` index builds and feedback writers at random moments.
 
-    python -m evaluation.crash_test --runs 20 --seed 0
+    python -m experiments.crash_test --runs 20 --seed 0
 
 Index: build corpus variant 0, then for every run start a build of the next
 variant in a subprocess (``assistant index build``, incremental or ``--rebuild``
@@ -39,7 +39,7 @@ import typer
 from tqdm import tqdm
 
 from corpus.loader import load_corpus
-from evaluation.fault_harness import (
+from experiments.fault_harness import (
     DEFAULT_SPEC,
     Snapshot,
     base_corpus_files,
@@ -52,7 +52,7 @@ from index.encoder import load_encoder
 from index.settings import Settings
 from index.store import CURRENT_FILE, GENERATION_PREFIX, STAGING_PREFIX, read_current
 
-CHILD_MODULE = "evaluation.crash_child"
+CHILD_MODULE = "experiments.crash_child"
 BUILD_TIMEOUT = 600.0
 POLL_SECONDS = 0.005
 WRITER_KILL_SPREAD = 1.0  # writers are killed up to this long after they start writing

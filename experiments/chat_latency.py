@@ -1,6 +1,6 @@
 """End-to-end latency of one chat question on the shipped corpus with the real model.
 
-Every question of the golden set plus the off-topic questions of evaluation/threshold.py
+Every question of the golden set plus the off-topic questions of experiments/measurement.py
 (65 in all) is asked:
 
 * ``in-process cold``: ``Assistant.ask`` with empty caches: the first time a passage is
@@ -16,7 +16,7 @@ The machine's load average is recorded with the numbers: on a shared CPU they sc
 
 Usage::
 
-    python -m evaluation.latency [--home DIR] [--output latency.json]
+    python -m experiments.chat_latency [--home DIR] [--output latency.json]
 """
 
 from __future__ import annotations
@@ -32,23 +32,18 @@ from typing import Annotated
 
 import typer
 
-from evaluation.threshold import OFF_TOPIC_QUESTIONS, SHIPPED_CORPUS, measurement_assistant
+from evaluation.bench.stats import percentile
+from experiments.measurement import OFF_TOPIC_QUESTIONS, measurement_assistant
+from index.settings import REPO_CORPUS
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
-
-
-def percentile(values: Sequence[float], share: float) -> float:
-    """Nearest-rank percentile (``share`` in 0..1) of ``values``."""
-    ordered = sorted(values)
-    rank = max(1, min(len(ordered), round(share * len(ordered) + 0.4999)))
-    return ordered[rank - 1]
 
 
 def summary(seconds: Sequence[float]) -> dict[str, float]:
     return {
         "n": len(seconds),
-        "p50_s": round(percentile(seconds, 0.5), 3),
-        "p95_s": round(percentile(seconds, 0.95), 3),
+        "p50_s": round(percentile(seconds, 50), 3),
+        "p95_s": round(percentile(seconds, 95), 3),
         "mean_s": round(statistics.fmean(seconds), 3),
         "max_s": round(max(seconds), 3),
     }
@@ -71,7 +66,7 @@ def questions_to_time() -> list[str]:
 @app.command()
 def main(
     home: Annotated[Path | None, typer.Option(help="Assistant home (model and caches); default as configured.")] = None,
-    corpus: Annotated[Path, typer.Option(help="Corpus to measure on.")] = SHIPPED_CORPUS,
+    corpus: Annotated[Path, typer.Option(help="Corpus to measure on.")] = REPO_CORPUS,
     output: Annotated[Path | None, typer.Option(help="Write the report as JSON here.")] = None,
 ) -> None:
     """Print p50/p95 latency of one question, cold and warm, in-process and over HTTP."""

@@ -11,7 +11,7 @@ years with some releases undated) every backend is measured the way the chat use
   (milvus-lite searches rows still in its memtable far more slowly than sealed segments);
 * recall@10 of each scenario against FAISS exact (the reference, itself checked at 1.0);
 * on-disk size (FAISS: the files ``save`` writes; Milvus: the ``.db`` folder after close)
-  and the process's peak RSS after each phase (``getrusage``; it only grows).
+  and the process's peak RSS after each phase (``VmHWM``; it only grows).
 
 Queries are noisy copies of random stored vectors. FAISS runs on one OpenMP thread, as
 the chat searches one question at a time; milvus-lite runs in-process, so the setting
@@ -20,7 +20,7 @@ shared CPU every timing scales with them.
 
 Usage::
 
-    python -m evaluation.backend_latency [--chunks 100000] [--queries 200] [--out DIR]
+    python -m experiments.backend_latency [--chunks 100000] [--queries 200] [--out DIR]
 """
 
 from __future__ import annotations
@@ -28,15 +28,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import platform
-import resource
 import shutil
-import sys
 import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 from typing import Annotated
 
@@ -45,6 +41,8 @@ import numpy as np
 import typer
 from tqdm import tqdm
 
+from evaluation.bench.machine import machine_facts
+from evaluation.bench.memory import mib, path_size, peak_rss_bytes
 from evaluation.bench.stats import LatencySummary
 from evaluation.bench.synthetic import (
     CLUSTERED,
@@ -58,6 +56,7 @@ from index.filters import Filters
 from index.vector_store import ChunkEntry, VectorStore
 
 DIMENSION = 768
+MACHINE_PACKAGES = ("faiss-cpu", "numpy", "pymilvus", "milvus-lite")
 K = 10
 BATCH = 1_000
 SEED = 20_261_122
@@ -174,13 +173,6 @@ def recall_at_k(
     return round(float(np.mean(shares)), 4) if shares else float("nan")
 
 
-def path_size(path: Path) -> int:
-    """Bytes of a file, or of every file under a folder."""
-    if path.is_file():
-        return path.stat().st_size
-    return sum(item.stat().st_size for item in path.rglob("*") if item.is_file())
-
-
 def file_kinds(path: Path) -> dict[str, int]:
     """Files under ``path`` counted by kind: the last two name suffixes (``.hnsw.idx``)."""
     files = (
@@ -193,12 +185,6 @@ def file_kinds(path: Path) -> dict[str, int]:
         kind = "".join(item.suffixes[-2:]) or "(none)"
         kinds[kind] = kinds.get(kind, 0) + 1
     return dict(sorted(kinds.items()))
-
-
-def peak_rss_mib() -> float:
-    """The process's peak resident set so far (Linux reports KiB, macOS bytes)."""
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return round(peak / (1024 * 1024 if sys.platform == "darwin" else 1024), 1)
 
 
 # --- one backend -------------------------------------------------------------------------------
@@ -352,7 +338,7 @@ def measure_backend(
             store.save(storage)
     finally:
         close_store(store)
-    after_load_rss = peak_rss_mib()
+    after_load_rss = mib(peak_rss_bytes())
     started = time.perf_counter()
     store = open_store(name, storage, dimension)
     try:
@@ -364,7 +350,7 @@ def measure_backend(
     phases = []
     for phase, run, load, opened, rss in (
         (AFTER_LOAD, loaded, load_s, None, after_load_rss),
-        (REOPENED, reopened, None, open_s, peak_rss_mib()),
+        (REOPENED, reopened, None, open_s, mib(peak_rss_bytes())),
     ):
         recall = {
             scenario: recall_at_k(run.results[scenario], truth[scenario])
@@ -389,21 +375,6 @@ def measure_backend(
 
 
 # --- the whole run -----------------------------------------------------------------------------
-
-
-def machine_facts() -> dict[str, object]:
-    versions = {"faiss-cpu": faiss.__version__, "numpy": np.__version__}
-    for package in ("pymilvus", "milvus-lite"):
-        try:
-            versions[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            versions[package] = "not installed"
-    return {
-        "cpu_count": os.cpu_count(),
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-        "versions": versions,
-    }
 
 
 def load_averages() -> list[float]:
@@ -449,7 +420,7 @@ def run_benchmark(
         "mean_hits_per_scenario": passing,
         "faiss_threads": FAISS_THREADS,
         "generate_s": generate_s,
-        "machine": machine_facts(),
+        "machine": machine_facts(MACHINE_PACKAGES),
         "load_average_start": load_before,
         "load_average_end": load_averages(),
         "backends": [result.to_dict() for result in measured],
@@ -466,14 +437,14 @@ def _mib(size: float) -> str:
 def _conditions(report: dict) -> str:
     machine = report["machine"]
     versions = ", ".join(
-        f"{name} {version}" for name, version in machine["versions"].items()
+        f"{name} {version}" for name, version in machine["packages"].items()
     )
     return (
         f"{report['chunks']:,} synthetic chunks × {report['dimension']} dimensions "
         f"(clustered unit vectors, {report['releases']:,} releases of {CHUNKS_PER_RELEASE} "
         f"chunks, {report['mk_chunks']:,} in mk), {report['queries']} queries (noisy "
         f"copies of stored vectors), k={report['k']}, seed {report['seed']}. "
-        f"{machine['cpu_count']} CPUs; load average (1/5/15 min) "
+        f"{machine['cpus']} CPUs; load average (1/5/15 min) "
         f"{report['load_average_start']} at start, {report['load_average_end']} at end. "
         f"FAISS on {report['faiss_threads']} OpenMP thread (single-query searches, as in "
         f"the chat; milvus-lite runs in-process, so its FAISS-based indexes too). "

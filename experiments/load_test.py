@@ -1,7 +1,7 @@
 """Concurrency: many simulated users asking the running chat server over loopback.
 
-    python -m evaluation.load_test --start --users 20 --questions 50 --rebuild-during
-    python -m evaluation.load_test --url http://127.0.0.1:7860/ --users 5 --questions 10
+    python -m experiments.load_test --start --users 20 --questions 50 --rebuild-during
+    python -m experiments.load_test --url http://127.0.0.1:7860/ --users 5 --questions 10
 
 Each user is a thread with its own ``gradio_client.Client`` calling the app's
 ``/ask`` API endpoint with questions in several languages (the golden set when
@@ -26,6 +26,7 @@ import json
 import os
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -38,13 +39,12 @@ from pathlib import Path
 from typing import Annotated
 
 import httpx
-import numpy as np
 import typer
 
-from evaluation.fault_harness import QUERIES
+from evaluation.bench.stats import percentile
+from experiments.fault_harness import QUERIES
 from index.settings import DEFAULT_MODEL, SETTINGS_FILE, Settings, default_home
 
-GOLDEN_QUESTIONS = Path(__file__).resolve().parent / "golden" / "questions.jsonl"
 ASSISTANT_MAIN = "from assistant.cli import main; main()"
 STARTUP_TIMEOUT = 900.0  # the server may first have to build the index with the real model
 ANSWER_STATUSES = ("answered", "no_answer", "invalid")
@@ -155,19 +155,21 @@ class LoadReport:
 def latency_summary(seconds: Sequence[float]) -> dict[str, float]:
     if not seconds:
         return {"p50": 0.0, "p95": 0.0, "p99": 0.0, "mean": 0.0, "max": 0.0}
-    values = np.asarray(seconds, dtype=float)
-    p50, p95, p99 = np.percentile(values, [50, 95, 99])
     return {
-        "p50": round(float(p50), 3),
-        "p95": round(float(p95), 3),
-        "p99": round(float(p99), 3),
-        "mean": round(float(values.mean()), 3),
-        "max": round(float(values.max()), 3),
+        "p50": round(percentile(seconds, 50), 3),
+        "p95": round(percentile(seconds, 95), 3),
+        "p99": round(percentile(seconds, 99), 3),
+        "mean": round(statistics.fmean(seconds), 3),
+        "max": round(max(seconds), 3),
     }
 
 
-def load_questions(path: Path = GOLDEN_QUESTIONS) -> list[str]:
-    """Question texts of the golden set (all languages), else a fixed multilingual list."""
+def load_questions(path: Path | None = None) -> list[str]:
+    """Question texts of ``path`` (default: the golden set, all languages), else a fixed multilingual list."""
+    if path is None:
+        from evaluation.golden_set import GOLDEN_FILE  # loads ranx: only when asked
+
+        path = GOLDEN_FILE
     if not path.is_file():
         return list(QUERIES)
     questions = []
