@@ -158,11 +158,14 @@ def select_hits(
     floor = max(threshold, best * RELATIVE_QUOTE_FLOOR)
     chosen: list[Hit] = []
     per_release: dict[str, int] = {}
+    with_body = {hit.release_id for hit in hits if not headline_only(hit) and relevance.get(hit.chunk_id, -1.0) >= floor}
     for hit in sorted(hits, key=lambda hit: hit.rank):
         if len(chosen) >= max_quotes:
             break
         if relevance.get(hit.chunk_id, float("-inf")) < floor:
             continue
+        if headline_only(hit) and hit.release_id in with_body:
+            continue  # a title alone, when a passage of the same release is quoted
         if per_release.get(hit.release_id, 0) >= MAX_QUOTES_PER_RELEASE:
             continue
         if any(_overlaps(hit, other) for other in chosen):
@@ -198,12 +201,25 @@ def verify_quote(hit: Hit, releases: ReleaseTexts) -> bool:
     return True
 
 
+def body_sentences(sentences: Sequence[ScoredSentence]) -> list[ScoredSentence]:
+    """The sentences that are not headlines, or all of them when every one is a headline.
+
+    A title resembles every question about its release, so it would win highlights and
+    quote scores over the sentence that actually answers.
+    """
+    body = [sentence for sentence in sentences if not sentence.headline]
+    return body or list(sentences)
+
+
 def relevance_of(hit: Hit) -> float:
-    """How well a hit answers: its best sentence's cosine, else its passage's, else its rank score."""
-    best = hit.best_sentence_score
-    if best is not None:
-        return best
+    """How well a hit answers: its best body sentence's cosine, else its passage's, else its rank score."""
+    if hit.sentences:
+        return max(sentence.score for sentence in body_sentences(hit.sentences))
     return hit.passage_score if hit.passage_score is not None else hit.score
+
+
+def headline_only(hit: Hit) -> bool:
+    return bool(hit.sentences) and all(sentence.headline for sentence in hit.sentences)
 
 
 def compose_answer(
@@ -257,7 +273,7 @@ def _quote(
     uncertain: bool,
 ) -> Quote:
     inside = [s for s in sentences if hit.start <= s.start and s.end <= hit.end]
-    highlights = [Span(s.start, s.end, s.score) for s in best_sentences(inside)]
+    highlights = [Span(s.start, s.end, s.score) for s in best_sentences(body_sentences(inside))]
     shown, link = source_reference(hit.source, releases.release_path(hit.release_id))
     citation = Citation(
         title=hit.title,

@@ -7,9 +7,9 @@ also sanitises HTML, with LaTeX off. The HTTP API endpoint ``/ask`` returns the
 structured :class:`~assistant.answer.Answer` as JSON.
 
 Concurrency: requests go through Gradio's queue with ``DEFAULT_CONCURRENCY_LIMIT``
-workers. Encoding a question is CPU-bound and the model is shared, so more parallel
-workers than cores would only slow every answer down; 2 matches the 2-core machine
-this runs on and keeps a second user from waiting behind a slow first one.
+workers. Encoding the question is the only heavy step of an answer; the assistant's
+``BatchingEncoder`` encodes the questions of concurrent workers in one model call, so
+several workers share the two cores instead of queueing behind each other.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from assistant.service import Assistant, SearchOptions, error_answer
 
 log = logging.getLogger(__name__)
 
-DEFAULT_CONCURRENCY_LIMIT = 2
+DEFAULT_CONCURRENCY_LIMIT = 16
 MAX_SHOWN_QUESTION_CHARS = 600  # the chat echoes at most this much of a pasted question
 TITLE = "Press release assistant"
 CSS = """

@@ -1,21 +1,26 @@
 """Find releases that tell the same story in another language.
 
-Two releases are versions of one story when their *passage alignment* score is
+Two releases are versions of one story when their *sentence alignment* score is
 at least ``SAME_STORY_THRESHOLD``, their main written languages differ (Bosnian,
 Croatian and Latin Serbian count as one) and their dates are within
 ``MAX_DATE_GAP_DAYS`` (or either date is unknown).
 
-The alignment score is the symmetric mean best match of their chunk vectors:
-for every chunk of A the cosine of its closest chunk of B, averaged, and the same
-from B to A, the two averages averaged. A translation has a close counterpart
-for nearly every passage, while a release on a related topic only for some; on
-the seeds this separates the translated pair from same-topic releases better than
-the cosine of mean release vectors (see ``evaluation/threshold.py --related``).
+The alignment follows bitext mining: a sentence of A and a sentence of B are
+aligned when each is the other's best match, their cosine is at least
+``MIN_SENTENCE_COSINE``, and it beats the runner-up of either sentence by
+``MIN_SENTENCE_MARGIN``. The score is the share of aligned sentences, averaged
+over A's and B's sentence counts. A translation aligns nearly every sentence; a
+release on a related topic, or a short story of the same shape (two police
+reports), aligns few, because its best matches do not stand out. Two long
+releases about the same event that are not translations of each other (a
+Bosnian and a Macedonian release on one meeting) align a smaller share but
+several sentences: ``MIN_ALIGNED_SENTENCES`` aligned sentences with at least
+``MIN_SHARE_WITH_ALIGNED`` of the text also make a same-story link.
 
-The chunk matrix is read once per index generation; each release's scores are
-computed on first use and memoised, never per question. In a large corpus they
-are computed only against the ``CANDIDATE_RELEASES`` releases whose mean chunk
-vector is closest, so the cost no longer grows with the corpus.
+Sentence vectors are stored in the index at build time; a release's scores are
+computed on first use against the ``CANDIDATE_RELEASES`` releases whose mean
+vector is closest, and memoised, so the cost does not grow with the corpus and
+nothing is encoded.
 """
 
 from __future__ import annotations
@@ -28,14 +33,19 @@ from typing import Protocol
 
 import numpy as np
 
-# Measured with `python -m evaluation.threshold --related` (embeddinggemma-300m): on the shipped
-# corpus the Bosnian/Macedonian pair 000/001 (same meeting) scores 0.767, the closest
-# cross-language non-pair 0.699 (001/002, another IOM meeting in Budva) and the closest
-# same-language non-pair 0.755 (000/002); 0.73 sits between 0.699 and 0.767. On 10 NTREX-128
-# articles in en/bs/sr-Cyrl/mk, 62% of the 60 translation pairs reach 0.73 and none of the 540
-# different-article pairs does (max 0.640): precision is favoured over recall, since a wrong
-# "same story" link misleads while a missing one only costs a search.
-SAME_STORY_THRESHOLD = 0.73
+# Chosen on the NTREX-128 dev fold (articles 1-40, 6 languages, cached sentence vectors of
+# embeddinggemma-300m): with a margin of 0.10 no pair of different articles in different written
+# languages scored above 0.31 (18,720 pairs), while 96.7% of the 480 translation pairs reached 0.40
+# (recall 0.952-0.983 for thresholds 0.30-0.50). Precision is favoured over recall: a wrong
+# "same story" link misleads, a missing one only costs a search.
+# The shipped pair 000/001 (bs/mk, one meeting, not a translation) aligns 4 of its 18 and 10
+# sentences (share 0.31); no pair of different NTREX dev articles aligned more than 3 sentences,
+# and with both rules together 0 of 18,720 such pairs are linked.
+MIN_SENTENCE_COSINE = 0.30
+MIN_SENTENCE_MARGIN = 0.10
+SAME_STORY_THRESHOLD = 0.40
+MIN_ALIGNED_SENTENCES = 4
+MIN_SHARE_WITH_ALIGNED = 0.25
 # Translations go out within days of each other; a month leaves room for late ones.
 MAX_DATE_GAP_DAYS = 31
 # Releases scored exactly for each release in a large corpus (nearest by mean chunk vector). On the
@@ -114,10 +124,51 @@ def unit_rows(matrix: np.ndarray) -> np.ndarray:
     return matrix / np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
 
 
-def alignment_score(first: np.ndarray, second: np.ndarray) -> float:
-    """Symmetric mean best match of two releases' sentence vectors (see the module docstring)."""
+@dataclass(frozen=True)
+class Alignment:
+    share: float  # aligned sentences over each release's sentence count, averaged; in [0, 1]
+    aligned: int  # sentences aligned
+
+    def same_story(self, threshold: float = SAME_STORY_THRESHOLD) -> bool:
+        enough = self.aligned >= MIN_ALIGNED_SENTENCES and self.share >= MIN_SHARE_WITH_ALIGNED
+        return self.share >= threshold or enough
+
+
+def alignment_score(
+    first: np.ndarray,
+    second: np.ndarray,
+    min_cosine: float = MIN_SENTENCE_COSINE,
+    min_margin: float = MIN_SENTENCE_MARGIN,
+) -> float:
+    """Share of aligned sentences of two releases (see the module docstring), in [0, 1]."""
+    return align(first, second, min_cosine, min_margin).share
+
+
+def align(
+    first: np.ndarray,
+    second: np.ndarray,
+    min_cosine: float = MIN_SENTENCE_COSINE,
+    min_margin: float = MIN_SENTENCE_MARGIN,
+) -> Alignment:
+    """The sentence alignment of two releases' sentence vectors (see the module docstring)."""
+    if len(first) == 0 or len(second) == 0:
+        return Alignment(0.0, 0)
     similarity = first @ second.T
-    return float((similarity.max(axis=1).mean() + similarity.max(axis=0).mean()) / 2)
+    best_in_second = similarity.argmax(axis=1)
+    best_in_first = similarity.argmax(axis=0)
+    rows = np.arange(len(first))
+    mutual = best_in_first[best_in_second] == rows
+    best = similarity[rows, best_in_second]
+    margin = best - np.maximum(_runner_up(similarity), _runner_up(similarity.T)[best_in_second])
+    aligned = int(np.count_nonzero(mutual & (best >= min_cosine) & (margin >= min_margin)))
+    return Alignment((aligned / len(first) + aligned / len(second)) / 2, aligned)
+
+
+def _runner_up(similarity: np.ndarray) -> np.ndarray:
+    """Each row's second-best value (-1 for a row of one column: no competitor)."""
+    if similarity.shape[1] < 2:
+        return np.full(similarity.shape[0], -1.0, dtype=similarity.dtype)
+    return np.partition(similarity, -2, axis=1)[:, -2]
 
 
 class RelatedReleases:
@@ -138,7 +189,7 @@ class RelatedReleases:
         self.threshold = threshold
         self.max_gap_days = max_gap_days
         self.candidates = candidates
-        self._memo: dict[str, dict[str, float]] = {}
+        self._memo: dict[str, dict[str, Alignment]] = {}
         self._lock = threading.Lock()
 
     def nearest(self, release_id: str, count: int) -> list[str]:
@@ -149,7 +200,11 @@ class RelatedReleases:
         return [self.ids[position] for position in np.sort(np.argpartition(-closeness, count - 1)[:count])]
 
     def scores(self, release_id: str) -> dict[str, float]:
-        """Alignment scores of ``release_id`` with its nearest candidate releases (memoised); empty if unknown."""
+        """Alignment scores (shares) of ``release_id`` with its nearest candidate releases; empty if unknown."""
+        return {other: alignment.share for other, alignment in self.alignments(release_id).items()}
+
+    def alignments(self, release_id: str) -> dict[str, Alignment]:
+        """Alignments of ``release_id`` with its nearest candidate releases (memoised); empty if unknown."""
         if release_id not in self.row:
             return {}
         with self._lock:
@@ -159,24 +214,26 @@ class RelatedReleases:
             sentences = self.vectors.sentences(list(dict.fromkeys([release_id, *candidates])))
             own = sentences.get(release_id)
             known = {
-                other: alignment_score(own, sentences[other])
-                for other in candidates
-                if own is not None and other in sentences
+                other: align(own, sentences[other]) for other in candidates if own is not None and other in sentences
             }
             with self._lock:
                 self._memo[release_id] = known
         return known
 
-    def pair_scores(self) -> list[tuple[str, str, float]]:
-        """Every release pair with its score, best first (for measuring the threshold)."""
+    def pair_alignments(self) -> list[tuple[str, str, Alignment]]:
+        """Every release pair with its alignment, best share first (for measuring the thresholds)."""
         sentences = self.vectors.sentences(self.ids)
         ids = [release_id for release_id in self.ids if release_id in sentences]
         pairs = [
-            (first, second, alignment_score(sentences[first], sentences[second]))
+            (first, second, align(sentences[first], sentences[second]))
             for i, first in enumerate(ids)
             for second in ids[i + 1 :]
         ]
-        return sorted(pairs, key=lambda pair: -pair[2])
+        return sorted(pairs, key=lambda pair: -pair[2].share)
+
+    def pair_scores(self) -> list[tuple[str, str, float]]:
+        """Every release pair with its score (share), best first."""
+        return [(first, second, alignment.share) for first, second, alignment in self.pair_alignments()]
 
     def other_versions(self, release_id: str, exclude: Sequence[str] = ()) -> list[RelatedRelease]:
         """Releases in another language covering the same story as ``release_id``, best first."""
@@ -184,13 +241,13 @@ class RelatedReleases:
         if info is None:
             return []
         found = []
-        for other_id, score in self.scores(release_id).items():
+        for other_id, alignment in self.alignments(release_id).items():
             other = self.infos.get(other_id)
             if other is None or other_id == release_id or other_id in exclude:
                 continue
-            if score < self.threshold or other.language_key == info.language_key:
+            if not alignment.same_story(self.threshold) or other.language_key == info.language_key:
                 continue
             if not dates_compatible(info.date, other.date, self.max_gap_days):
                 continue
-            found.append(RelatedRelease(other, score))
+            found.append(RelatedRelease(other, alignment.share))
         return sorted(found, key=lambda related: -related.similarity)

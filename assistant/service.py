@@ -31,6 +31,7 @@ from assistant.language_certainty import LanguageCertainty
 from assistant.languages import language_name
 from assistant.messages import message
 from assistant.query_cache import QueryCachingEncoder
+from assistant.question_batcher import BatchingEncoder
 from assistant.questions import check_question
 from assistant.related import RelatedReleases, ReleaseInfo, unit_rows
 from index import chunk_db
@@ -41,14 +42,14 @@ from index.store import OpenIndex, open_index, read_current
 
 log = logging.getLogger(__name__)
 
-# Cosine (question with the `query` prompt vs passage with `document`) below which the best
-# retrieved passage does not answer the question. Measured with `python -m experiments.threshold`
-# (shipped corpus, embeddinggemma-300m, hybrid retrieval): the 44 answerable golden questions
-# scored 0.413-0.802 (median 0.587), the 16 off-topic questions listed in that script
-# 0.012-0.380 (median 0.232); 0.40 sits in the gap (midpoint 0.396). On-topic questions the
-# corpus does not answer (the 6 golden "unanswerable", 0.328-0.600) overlap the answerable
-# ones: passage similarity cannot tell them apart, so 3 of those 6 still get related quotes.
-NO_ANSWER_THRESHOLD = 0.40
+# The best sentence's cosine (question with the `query` prompt vs the stored sentence vectors with
+# `document`) below which nothing retrieved answers the question. Measured 2026-12-02 with
+# `python -m experiments.threshold` (shipped corpus, embeddinggemma-300m, dense, sentence weight 0.8):
+# the 44 answerable golden questions scored 0.460-0.803 (median 0.634), the 16 off-topic questions
+# 0.064-0.383, the 6 on-topic questions the corpus does not answer 0.341-0.551. At 0.44 every
+# answerable question is answered, every off-topic one refused, and 4 of the 6 on-topic
+# unanswerable ones (0.341, 0.381, 0.384, 0.437) refused; the other two share the answerable range.
+NO_ANSWER_THRESHOLD = 0.44
 # Candidates retrieved per question; quotes are chosen among them.
 SEARCH_K = 10
 MAX_QUOTES_LIMIT = 8
@@ -197,7 +198,8 @@ class Assistant:
     ) -> None:
         self.index_dir = index_dir
         self.milvus_token = milvus_token
-        self.encoder = encoder if isinstance(encoder, QueryCachingEncoder) else QueryCachingEncoder(encoder)
+        # Repeated questions come from the cache; new ones asked together share one model call.
+        self.encoder = encoder if isinstance(encoder, QueryCachingEncoder) else QueryCachingEncoder(BatchingEncoder(encoder))
         self.threshold = threshold
         self.mode = mode
         self._reloading = threading.Lock()

@@ -51,9 +51,9 @@ from evaluation.bench.synthetic import (
     synthetic_vectors,
 )
 from index.cli import HomeOption, settings_from
-from index.faiss_store import FaissVectorStore
+from index.store_location import DEFAULT_MILVUS_INDEX, backend_of, parse_location
 from index.filters import Filters
-from index.vector_store import ChunkEntry, VectorStore
+from index.vector_store import CHUNKS, ChunkEntry, StoreLocation, VectorStore
 
 DIMENSION = 768
 MACHINE_PACKAGES = ("faiss-cpu", "numpy", "pymilvus", "milvus-lite")
@@ -264,22 +264,35 @@ def timed_searches(
 
 
 def storage_path(name: str, workdir: Path) -> Path:
-    """Where backend ``name`` keeps its data: a FAISS folder or a milvus-lite database."""
-    return workdir / (name if BACKENDS[name] is None else f"{name}.db")
+    """The generation-like folder where variant ``name`` keeps its files (or names its collection)."""
+    return workdir / name
+
+
+def location_of(name: str, storage: Path) -> StoreLocation:
+    """The vector-store location of variant ``name``: FAISS, or a milvus-lite database beside ``storage``."""
+    index_type = BACKENDS[name]
+    setting = "faiss" if index_type is None else f"{storage}.db"
+    return parse_location(setting, storage.parent, index_type or DEFAULT_MILVUS_INDEX)
 
 
 def open_store(name: str, storage: Path, dimension: int) -> VectorStore:
-    """Backend ``name`` at ``storage``: new and empty, or the saved one when present."""
-    index_type = BACKENDS[name]
-    if index_type is None:
-        if storage.exists():
-            return FaissVectorStore.load(storage)
-        return FaissVectorStore.empty(dimension)
-    from index.milvus_store import MilvusVectorStore  # the optional milvus extra
+    """Variant ``name`` at ``storage``, through the backend registry: new and empty, or the saved one."""
+    location = location_of(name, storage)
+    backend = backend_of(location)
+    if storage.exists():
+        files = [path.name for path in storage.iterdir()]
+        store = backend.open(backend.location_of(storage, ""), storage, files, CHUNKS, dimension)
+        if store is None:
+            raise RuntimeError(f"{storage} holds no saved store")
+        return store
+    storage.mkdir(parents=True)
+    return backend.create(location, storage, CHUNKS, dimension, COLLECTION, "synthetic")
 
-    return MilvusVectorStore.connect(
-        str(storage), COLLECTION, dimension, index_type=index_type
-    )
+
+def save_store(name: str, store: VectorStore, storage: Path) -> None:
+    """What a generation keeps of the store (FAISS: its files; Milvus: the collection's name)."""
+    location = location_of(name, storage)
+    backend_of(location).save(store, location, storage, CHUNKS)
 
 
 def describe_without_location(store: VectorStore, storage: Path) -> dict[str, object]:
@@ -289,10 +302,7 @@ def describe_without_location(store: VectorStore, storage: Path) -> dict[str, ob
 
 
 def close_store(store: VectorStore) -> None:
-    """Release a Milvus store's database (a FAISS store holds nothing to release)."""
-    close = getattr(store, "close", None)
-    if close is not None:
-        close()
+    store.close()
 
 
 @dataclass(frozen=True)
@@ -333,9 +343,7 @@ def measure_backend(
         load_s = load_store(store, corpus, name, progress)
         loaded = search_scenarios(store, queries, filters)
         description = describe_without_location(store, storage)
-        if isinstance(store, FaissVectorStore):
-            storage.mkdir()
-            store.save(storage)
+        save_store(name, store, storage)
     finally:
         close_store(store)
     after_load_rss = mib(peak_rss_bytes())
@@ -517,7 +525,7 @@ def _notes(report: dict) -> str:
         f"(at most {CHUNKS_PER_RELEASE} chunks, so fewer than k hits). Mean reference hits "
         f"per query: {hits}. Phases: `after load` = searched in the session that added "
         f"the chunks (`add` in batches of {BATCH:,}); `reopened` = after FAISS `save` and "
-        "`FaissVectorStore.load`, or Milvus `close` and `connect` again (open s), as a "
+        "the backend's `open` of the saved store (FAISS: read the files; Milvus: connect again) (open s), as a "
         "server opening an existing index. First query = the phase's first unfiltered "
         "search (not in the percentiles). Recall = mean share of FAISS exact's ids (after "
         "load) found. On disk: FAISS = the files `save` writes; Milvus = the milvus-lite "

@@ -1,7 +1,7 @@
 """What the chat measurements share: off-topic questions and an assistant over the shipped corpus.
 
 Used by ``experiments.threshold`` (the no-answer and same-story thresholds) and
-``experiments.chat_latency`` (end-to-end latency of one question).
+``experiments.chat_latency`` (its off-topic questions).
 """
 
 from __future__ import annotations
@@ -29,18 +29,16 @@ OFF_TOPIC_QUESTIONS = (
 MEASURE_INDEX = "measure-seeds"  # index name under the assistant home, shared by the measurements
 
 
-def measurement_assistant(home: Path | None, corpus: Path, sentence_store: bool = False):
+def measurement_assistant(home: Path | None, corpus: Path):
     """(settings, encoder, Assistant) over an up-to-date index of ``corpus`` built with the real model."""
     from assistant.service import Assistant
     from corpus.loader import load_corpus
     from index.build import build_index
-    from index.embedding_cache import EmbeddingCache
     from index.encoder import load_encoder
     from index.settings import load_settings
 
     settings = load_settings(home).with_overrides(index_name=MEASURE_INDEX, corpus_dir=corpus)
     encoder = load_encoder(settings.model, settings)
     build_index(settings, encoder, load_corpus(settings.corpus_dir).releases, progress=True)
-    store = EmbeddingCache(settings.embedding_cache_path) if sentence_store else None
-    assistant = Assistant(settings.index_dir, encoder, mode=settings.retrieval_mode, sentence_store=store)
+    assistant = Assistant(settings.index_dir, encoder, mode=settings.retrieval_mode)
     return settings, encoder, assistant

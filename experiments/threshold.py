@@ -1,7 +1,7 @@
 """Measure the assistant's two thresholds on the shipped corpus with the real model.
 
-No-answer threshold (``assistant.service.NO_ANSWER_THRESHOLD``): the best question–passage
-cosine among the retrieved hits, for three groups of questions:
+No-answer threshold (``assistant.service.NO_ANSWER_THRESHOLD``): the best question–sentence
+cosine among the retrieved hits (``assistant.answer.relevance_of``), for three groups of questions:
 
 * answerable: the golden set's answerable questions (evaluation/golden/questions.jsonl);
 * on-topic unanswerable: the golden set's unanswerable questions (migration topics the
@@ -9,7 +9,7 @@ cosine among the retrieved hits, for three groups of questions:
 * off-topic: ``OFF_TOPIC_QUESTIONS`` (experiments/measurement.py), in the six supported languages.
 
 Same-story threshold (``assistant.related.SAME_STORY_THRESHOLD``, with ``--related``): the
-passage-alignment score of every release pair of the shipped corpus (000/001 is the one
+sentence-alignment score of every release pair of the shipped corpus (000/001 is the one
 known cross-language pair), and of NTREX-128 articles: the same article in two languages
 (translations) against different articles.
 
@@ -32,7 +32,6 @@ from experiments.measurement import OFF_TOPIC_QUESTIONS, measurement_assistant
 from index.settings import REPO_CORPUS
 
 DEFAULT_NTREX_ARTICLES = 10
-NTREX_TAGS = ("en", "bs", "sr-Cyrl", "mk")
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
 
@@ -64,10 +63,10 @@ def separating_threshold(positives: Sequence[float], negatives: Sequence[float])
 
 def best_relevance(assistant, question: str) -> tuple[float, str]:
     """The best cosine among the hits the chat would retrieve, and the release it is in."""
-    from assistant.service import SEARCH_K
+    from assistant.service import SEARCH_K, relevance as hit_relevance
 
     hits = assistant.searcher.search(question, k=SEARCH_K)
-    relevance = assistant.relevance(question, hits)
+    relevance = hit_relevance(hits)
     best = max(hits, key=lambda hit: relevance[hit.chunk_id])
     return relevance[best.chunk_id], best.release_id
 
@@ -100,6 +99,12 @@ def measure_no_answer(assistant) -> dict:
 
 
 def measure_related(assistant, settings, encoder, articles: int) -> dict:
+    """Seed pairs' alignments, and on NTREX: the share of translation pairs linked and the wrong links.
+
+    The NTREX releases are the ones ``assistant eval ntrex`` indexes (all six languages; the first
+    ``articles`` articles, or all 123 with 0 < articles >= 123), in the same index, so nothing is
+    embedded twice.
+    """
     from assistant.related import SAME_STORY_THRESHOLD, language_key
     from assistant.service import Assistant
 
@@ -109,48 +114,43 @@ def measure_related(assistant, settings, encoder, articles: int) -> dict:
             "pair": [first, second],
             "languages": [infos[first].main_language, infos[second].main_language],
             "different_language": language_key(infos[first].main_language) != language_key(infos[second].main_language),
-            "score": round(score, 4),
+            "share": round(alignment.share, 4),
+            "aligned_sentences": alignment.aligned,
+            "same_story": alignment.same_story(),
         }
-        for first, second, score in assistant.generation.related.pair_scores()
+        for first, second, alignment in assistant.generation.related.pair_alignments()
     ]
     result: dict = {"configured": SAME_STORY_THRESHOLD, "seed_pairs": seed_pairs}
     if articles <= 0:
         return result
 
-    from evaluation.ntrex import load_articles
-    from evaluation.ntrex_releases import ntrex_releases
-    from index.build import build_index
-
     from evaluation.cli import default_ntrex_dir
+    from evaluation.ntrex_eval import prepare_ntrex
 
-    ntrex_dir = default_ntrex_dir()
-    loaded = load_articles(ntrex_dir, limit=articles)
-    ntrex_settings = settings.with_overrides(index_name="threshold-ntrex")
-    build_index(ntrex_settings, encoder, [item.release for item in ntrex_releases(loaded, NTREX_TAGS)], progress=True)
-    ntrex = Assistant(ntrex_settings.index_dir, encoder, mode="dense")
-    same, different = [], []
-    for first, second, score in ntrex.generation.related.pair_scores():
-        first_doc, first_tag = _ntrex_parts(first)
-        second_doc, second_tag = _ntrex_parts(second)
-        if first_tag == second_tag:
-            continue
-        (same if first_doc == second_doc else different).append(score)
+    setup = prepare_ntrex(settings, encoder, default_ntrex_dir(), articles if articles < 123 else None)
+    setup.index.close()
+    tag_of = {item.release.id: (item.article.doc_id, item.tag) for item in setup.releases}
+    ntrex = Assistant(setup.settings.index_dir, encoder, mode="dense")
+    linked, translations, wrong, wrong_pairs = 0, 0, 0, []
+    for first, second, alignment in ntrex.generation.related.pair_alignments():
+        (first_doc, first_tag), (second_doc, second_tag) = tag_of[first], tag_of[second]
+        if language_key(first_tag) == language_key(second_tag):
+            continue  # never linked: same written language
+        if first_doc == second_doc:
+            translations += 1
+            linked += alignment.same_story()
+        elif alignment.same_story():
+            wrong += 1
+            wrong_pairs.append([first, second, round(alignment.share, 4), alignment.aligned])
     result["ntrex"] = {
-        "articles": articles,
-        "languages": list(NTREX_TAGS),
-        "translations": summary(same),
-        "different_articles": summary(different),
+        "articles": len(setup.articles),
+        "translation_pairs": translations,
+        "translation_pairs_linked": linked,
+        "linked_share": round(linked / translations, 4) if translations else None,
+        "different_article_pairs_linked": wrong,
+        "wrong_links": wrong_pairs[:20],
     }
     return result
-
-
-def _ntrex_parts(release_id: str) -> tuple[str, str]:
-    """``ntrex-<doc>-<tag>`` -> (doc, tag); tags may contain a hyphen (sr-Cyrl)."""
-    body = release_id.removeprefix("ntrex-")
-    for tag in NTREX_TAGS:
-        if body.endswith(f"-{tag}"):
-            return body[: -len(tag) - 1], tag
-    raise ValueError(f"not an NTREX release id: {release_id}")
 
 
 @app.command()
@@ -158,7 +158,7 @@ def main(
     home: Annotated[Path | None, typer.Option(help="Assistant home (model and caches); default as configured.")] = None,
     corpus: Annotated[Path, typer.Option(help="Corpus to measure on.")] = REPO_CORPUS,
     related: Annotated[bool, typer.Option("--related", help="Also measure the same-story threshold.")] = False,
-    ntrex_articles: Annotated[int, typer.Option(help="NTREX articles for --related (0 skips NTREX).")] = DEFAULT_NTREX_ARTICLES,
+    ntrex_articles: Annotated[int, typer.Option(help="NTREX articles for --related (0 skips NTREX, 123 = all).")] = DEFAULT_NTREX_ARTICLES,
     output: Annotated[Path | None, typer.Option(help="Write the full report as JSON here.")] = None,
 ) -> None:
     """Print score distributions and the thresholds they suggest."""

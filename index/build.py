@@ -312,7 +312,8 @@ def _add_releases(
     chunked: list[tuple[Release, list[Chunk], list[Sentence]]] = []
     for release in releases:
         chunks = chunk_release(release, params)
-        chunked.append((release, chunks, [sentence for chunk in chunks for sentence in chunk_sentences(chunk)]))
+        sentences = [sentence for chunk in chunks for sentence in chunk_sentences(chunk, release.text)]
+        chunked.append((release, chunks, sentences))
     texts = [chunk.text for _, chunks, _ in chunked for chunk in chunks]
     sentence_texts = [sentence.text for _, _, sentences in chunked for sentence in sentences]
     stats, sentence_stats = EmbeddingStats(), EmbeddingStats()

@@ -145,14 +145,8 @@ def release_hashes(connection: sqlite3.Connection) -> dict[str, str]:
 
 
 def chunk_ids_of(connection: sqlite3.Connection, release_ids: Sequence[str]) -> list[int]:
-    found: list[int] = []
-    for offset in range(0, len(release_ids), SQL_BATCH):
-        batch = list(release_ids[offset : offset + SQL_BATCH])
-        marks = ",".join("?" * len(batch))
-        found.extend(
-            row[0] for row in connection.execute(f"SELECT id FROM chunks WHERE release_id IN ({marks})", batch)
-        )
-    return found
+    rows = _rows_where(connection, "SELECT id FROM chunks WHERE release_id IN ({})", list(release_ids))
+    return [int(chunk) for (chunk,) in rows]
 
 
 def counts(connection: sqlite3.Connection) -> tuple[int, int]:
@@ -187,12 +181,8 @@ def iter_entries(connection: sqlite3.Connection) -> Iterator[ChunkEntry]:
 
 def present_ids(connection: sqlite3.Connection, chunk_ids: Sequence[int]) -> set[int]:
     """The ones among ``chunk_ids`` that this database holds."""
-    found: set[int] = set()
-    for offset in range(0, len(chunk_ids), SQL_BATCH):
-        batch = [int(i) for i in chunk_ids[offset : offset + SQL_BATCH]]
-        marks = ",".join("?" * len(batch))
-        found.update(row[0] for row in connection.execute(f"SELECT id FROM chunks WHERE id IN ({marks})", batch))
-    return found
+    rows = _rows_where(connection, "SELECT id FROM chunks WHERE id IN ({})", [int(i) for i in chunk_ids])
+    return {int(chunk) for (chunk,) in rows}
 
 
 def select_chunk_ids(
@@ -258,7 +248,8 @@ CREATE TABLE IF NOT EXISTS sentences (
     chunk_id INTEGER NOT NULL REFERENCES chunks(id),
     release_id TEXT NOT NULL,
     start INTEGER NOT NULL,
-    "end" INTEGER NOT NULL
+    "end" INTEGER NOT NULL,
+    headline INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS sentences_by_chunk ON sentences(chunk_id);
 CREATE INDEX IF NOT EXISTS sentences_by_release ON sentences(release_id);
@@ -273,8 +264,8 @@ def has_sentences(connection: sqlite3.Connection) -> bool:
 
 def insert_sentences(connection: sqlite3.Connection, release_id: str, sentences: Sequence[Sentence]) -> None:
     connection.executemany(
-        'INSERT INTO sentences (id, chunk_id, release_id, start, "end") VALUES (?, ?, ?, ?, ?)',
-        [(s.id, s.chunk_id, release_id, s.start, s.end) for s in sentences],
+        'INSERT INTO sentences (id, chunk_id, release_id, start, "end", headline) VALUES (?, ?, ?, ?, ?, ?)',
+        [(s.id, s.chunk_id, release_id, s.start, s.end, int(s.headline)) for s in sentences],
     )
 
 
@@ -286,39 +277,44 @@ def sentence_count(connection: sqlite3.Connection) -> int:
 
 
 def sentence_ids_of(connection: sqlite3.Connection, release_ids: Sequence[str]) -> list[int]:
-    return _ids_where(connection, "SELECT id FROM sentences WHERE release_id IN ({})", list(release_ids))
+    rows = _rows_where(connection, "SELECT id FROM sentences WHERE release_id IN ({})", list(release_ids))
+    return [int(sentence) for (sentence,) in rows]
 
 
 def present_sentence_ids(connection: sqlite3.Connection, sentence_ids: Sequence[int]) -> set[int]:
     """The ones among ``sentence_ids`` that this database holds."""
-    return set(_ids_where(connection, "SELECT id FROM sentences WHERE id IN ({})", [int(i) for i in sentence_ids]))
+    rows = _rows_where(connection, "SELECT id FROM sentences WHERE id IN ({})", [int(i) for i in sentence_ids])
+    return {int(sentence) for (sentence,) in rows}
 
 
 def sentence_chunks(connection: sqlite3.Connection, sentence_ids: Sequence[int]) -> dict[int, int]:
     """Sentence id -> its chunk's id, for the sentences this database holds."""
-    found: dict[int, int] = {}
-    ids = [int(i) for i in sentence_ids]
-    for offset in range(0, len(ids), SQL_BATCH):
-        batch = ids[offset : offset + SQL_BATCH]
-        marks = ",".join("?" * len(batch))
-        found.update(connection.execute(f"SELECT id, chunk_id FROM sentences WHERE id IN ({marks})", batch))
+    rows = _rows_where(connection, "SELECT id, chunk_id FROM sentences WHERE id IN ({})", [int(i) for i in sentence_ids])
+    return {int(sentence): int(chunk) for sentence, chunk in rows}
+
+
+def sentences_of_chunks(
+    connection: sqlite3.Connection, chunk_ids: Sequence[int]
+) -> dict[int, list[tuple[int, int, int, bool]]]:
+    """Chunk id -> its sentences as (sentence id, start, end, headline) in text order (release offsets)."""
+    query = 'SELECT chunk_id, id, start, "end", headline FROM sentences WHERE chunk_id IN ({}) ORDER BY chunk_id, start'
+    found: dict[int, list[tuple[int, int, int, bool]]] = {}
+    for chunk_id, sentence_id, start, end, headline in _rows_where(connection, query, [int(i) for i in chunk_ids]):
+        found.setdefault(int(chunk_id), []).append((int(sentence_id), int(start), int(end), bool(headline)))
     return found
 
 
-def sentences_of_chunks(connection: sqlite3.Connection, chunk_ids: Sequence[int]) -> dict[int, list[tuple[int, int, int]]]:
-    """Chunk id -> its sentences as (sentence id, start, end) in text order (release offsets)."""
-    found: dict[int, list[tuple[int, int, int]]] = {}
-    ids = [int(i) for i in chunk_ids]
-    for offset in range(0, len(ids), SQL_BATCH):
-        batch = ids[offset : offset + SQL_BATCH]
-        marks = ",".join("?" * len(batch))
-        rows = connection.execute(
-            f'SELECT chunk_id, id, start, "end" FROM sentences WHERE chunk_id IN ({marks}) ORDER BY chunk_id, start',
-            batch,
-        )
-        for chunk_id, sentence_id, start, end in rows:
-            found.setdefault(int(chunk_id), []).append((int(sentence_id), int(start), int(end)))
-    return found
+def sentence_spans_of(connection: sqlite3.Connection, release_ids: Sequence[str]) -> list[tuple[str, int, int, int]]:
+    """(release id, sentence id, start, end) of every sentence of these releases, in text order."""
+    query = 'SELECT release_id, id, start, "end" FROM sentences WHERE release_id IN ({}) ORDER BY release_id, start'
+    rows = _rows_where(connection, query, list(release_ids))
+    return [(str(release), int(sentence), int(start), int(end)) for release, sentence, start, end in rows]
+
+
+def chunk_ids_by_release(connection: sqlite3.Connection, release_ids: Sequence[str]) -> list[tuple[int, str]]:
+    """(chunk id, release id) of every chunk of these releases."""
+    rows = _rows_where(connection, "SELECT id, release_id FROM chunks WHERE release_id IN ({})", list(release_ids))
+    return [(int(chunk), str(release)) for chunk, release in rows]
 
 
 def iter_sentence_entries(connection: sqlite3.Connection) -> Iterator[ChunkEntry]:
@@ -331,37 +327,10 @@ def iter_sentence_entries(connection: sqlite3.Connection) -> Iterator[ChunkEntry
         yield ChunkEntry(sentence_id, release_id, language, script, dt.date.fromisoformat(date) if date else None)
 
 
-def _ids_where(connection: sqlite3.Connection, query: str, values: list) -> list[int]:
-    """``query`` (one ``IN ({})`` placeholder) run over ``values`` in batches; the first column as ints."""
-    found: list[int] = []
+def _rows_where(connection: sqlite3.Connection, query: str, values: list) -> list[tuple]:
+    """``query`` (one ``IN ({})`` placeholder) run over ``values`` in batches of ``SQL_BATCH``."""
+    found: list[tuple] = []
     for offset in range(0, len(values), SQL_BATCH):
         batch = values[offset : offset + SQL_BATCH]
-        found.extend(int(row[0]) for row in connection.execute(query.format(",".join("?" * len(batch))), batch))
-    return found
-
-
-def sentence_spans_of(connection: sqlite3.Connection, release_ids: Sequence[str]) -> list[tuple[str, int, int, int]]:
-    """(release id, sentence id, start, end) of every sentence of these releases, in text order."""
-    found: list[tuple[str, int, int, int]] = []
-    ids = list(release_ids)
-    for offset in range(0, len(ids), SQL_BATCH):
-        batch = ids[offset : offset + SQL_BATCH]
-        marks = ",".join("?" * len(batch))
-        rows = connection.execute(
-            f'SELECT release_id, id, start, "end" FROM sentences WHERE release_id IN ({marks}) ORDER BY release_id, start',
-            batch,
-        )
-        found.extend((str(release), int(sentence), int(start), int(end)) for release, sentence, start, end in rows)
-    return found
-
-
-def chunk_ids_by_release(connection: sqlite3.Connection, release_ids: Sequence[str]) -> list[tuple[int, str]]:
-    """(chunk id, release id) of every chunk of these releases."""
-    found: list[tuple[int, str]] = []
-    ids = list(release_ids)
-    for offset in range(0, len(ids), SQL_BATCH):
-        batch = ids[offset : offset + SQL_BATCH]
-        marks = ",".join("?" * len(batch))
-        rows = connection.execute(f"SELECT id, release_id FROM chunks WHERE release_id IN ({marks})", batch)
-        found.extend((int(chunk), str(release)) for chunk, release in rows)
+        found.extend(connection.execute(query.format(",".join("?" * len(batch))), batch))
     return found

@@ -27,14 +27,16 @@ _WORD = re.compile(r"\w")
 class ChunkingParams:
     """How releases are cut; recorded in the index manifest (a change forces a rebuild).
 
-    900 characters is about 120-130 words: 160-310 EmbeddingGemma tokens on the
-    seed releases (2.9 characters per token for Macedonian, 5.6 for English), far
-    below the model's 2048-token window and about one or two press-release
-    paragraphs, a passage short enough to quote.
+    1,200 characters is at most about 180 words (median 140 on the seed releases),
+    far below the model's 2048-token window: one or two press-release paragraphs,
+    a passage still short enough to quote. Chosen on the golden set's Answer@1 with
+    sentence vectors doing the matching (``python -m experiments.sentence_weight
+    --golden --chunk-size N``, 2026-12-02): 600 → .773, 900 → .841, 1,000 → .886,
+    1,200 → .909, 1,500 → .932; 1,500 (up to 230 words) reads as a page, not a quote.
     """
 
-    chunk_size: int = 900
-    chunk_overlap: int = 150
+    chunk_size: int = 1200
+    chunk_overlap: int = 200
     separators: tuple[str, ...] = ("\n\n", "\n", ". ", " ")
 
     def __post_init__(self) -> None:

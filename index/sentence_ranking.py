@@ -25,7 +25,7 @@ from index.filters import Filters
 from index.sentences import ScoredSentence
 from index.vector_store import VectorStore
 
-SENTENCE_WEIGHT = 0.7
+SENTENCE_WEIGHT = 0.8
 SENTENCE_DEPTH = 100  # sentences asked of the sentence store (at least)
 PASSAGE_DEPTH = 50  # passages asked of the chunk store (at least)
 
@@ -86,16 +86,12 @@ def sentence_scores(
 ) -> dict[int, tuple[ScoredSentence, ...]]:
     """Every sentence of the given passages with its cosine to ``query``, from the stored sentence vectors."""
     spans = chunk_db.sentences_of_chunks(db, chunk_ids)
-    ids = [sentence for rows in spans.values() for sentence, _, _ in rows]
+    ids = [row[0] for rows in spans.values() for row in rows]
     stored = sentences.vectors_of(ids) if ids else {}
-    found: dict[int, tuple[ScoredSentence, ...]] = {}
-    for chunk in chunk_ids:
-        rows = [(start, end, stored[sentence]) for sentence, start, end in spans.get(chunk, []) if sentence in stored]
-        if not rows:
-            found[chunk] = ()
-            continue
-        scores = np.stack([vector for _, _, vector in rows]) @ query
-        found[chunk] = tuple(
-            ScoredSentence(start, end, float(score)) for (start, end, _), score in zip(rows, scores, strict=True)
-        )
-    return found
+    rows = [(chunk, start, end, headline, stored[sentence]) for chunk in chunk_ids
+            for sentence, start, end, headline in spans.get(chunk, []) if sentence in stored]  # fmt: skip
+    scores = np.stack([row[-1] for row in rows]) @ query if rows else np.zeros(0, dtype=np.float32)
+    found: dict[int, list[ScoredSentence]] = {chunk: [] for chunk in chunk_ids}
+    for (chunk, start, end, headline, _), score in zip(rows, scores, strict=True):
+        found[chunk].append(ScoredSentence(start, end, float(score), headline))
+    return {chunk: tuple(items) for chunk, items in found.items()}

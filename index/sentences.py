@@ -19,6 +19,8 @@ from index.chunking import ID_MASK, Chunk
 
 _BREAK = re.compile(r"[.!?…]+[\"'»”’)]*\s+(?=[\"'«„“(]?[^\W\d_])|\n+")
 _ORDINAL_OR_INITIAL = re.compile(r"(?:\b\d{1,4}|\b[^\W\d_])[.]$")
+HEADLINE_MAX_CHARS = 250
+SENTENCE_ENDINGS = frozenset(".!?…:;")
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
@@ -53,6 +55,7 @@ class ScoredSentence:
     start: int
     end: int
     score: float
+    headline: bool = False  # a title or heading line (see ``is_headline``)
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,7 @@ class Sentence:
     start: int
     end: int
     text: str
+    headline: bool = False
 
 
 def sentence_id(chunk_id: int, start: int, end: int) -> int:
@@ -72,12 +76,27 @@ def sentence_id(chunk_id: int, start: int, end: int) -> int:
     return int.from_bytes(digest, "big") & ID_MASK
 
 
-def chunk_sentences(chunk: Chunk) -> list[Sentence]:
+def is_headline(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` is a title or heading: a whole line of its own, at most
+    ``HEADLINE_MAX_CHARS`` long, that does not end like a sentence (no final . ! ? … : ;).
+
+    Such a line names what the release is about, so it resembles every question about the
+    release; the answer path prefers the body's sentences for highlights and quote scores.
+    """
+    line_start = start == 0 or text[start - 1] == "\n"
+    line_end = end == len(text) or text[end] in "\r\n"
+    return line_start and line_end and end - start <= HEADLINE_MAX_CHARS and text[end - 1] not in SENTENCE_ENDINGS
+
+
+def chunk_sentences(chunk: Chunk, release_text: str | None = None) -> list[Sentence]:
     """The sentences of ``chunk`` (``split_sentences`` of its text), with release offsets and ids.
 
     Each chunk has its own sentences: a sentence in the overlap of two chunks belongs to
     both, under two ids (its vector is embedded once, thanks to the embedding cache).
+    ``release_text`` (the text the chunk's offsets index) marks headlines; without it, a
+    line is judged within the chunk.
     """
+    text, offset = (release_text, 0) if release_text is not None else (chunk.text, chunk.start)
     sentences = []
     for start, end in split_sentences(chunk.text):
         absolute_start, absolute_end = chunk.start + start, chunk.start + end
@@ -88,6 +107,7 @@ def chunk_sentences(chunk: Chunk) -> list[Sentence]:
                 start=absolute_start,
                 end=absolute_end,
                 text=chunk.text[start:end],
+                headline=is_headline(text, absolute_start - offset, absolute_end - offset),
             )
         )
     return sentences

@@ -48,9 +48,14 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--random-encoder", type=int, metavar="DIM", help="random vectors instead of a model")
     serve.add_argument("--questions", type=int, default=10, help="how many questions to ask")
     serve.add_argument("--questions-file", type=Path, help="JSONL with a 'text' field per line")
+    serve.add_argument("--warm-up", type=int, default=0, metavar="N",
+                       help="questions asked (and timed apart) before the measured ones: first-use loads such as "
+                            "the language detector")
     serve.add_argument("--mode", default=PROBE_MODE)
     serve.add_argument("--threshold", type=float, help="no-answer threshold (default: the assistant's)")
     serve.add_argument("--threads", type=int, help="torch and FAISS threads (default: theirs)")
+    serve.add_argument("--blas-threads", type=int,
+                       help="OpenBLAS threads of numpy and FAISS (threadpoolctl; default: one per core)")
     serve.add_argument("--breakdown", action="store_true", help="time the main steps of opening and answering")
     generate = commands.add_parser("generate", help="write a synthetic generation (chunks, sentences) to serve")
     generate.add_argument("--index-dir", type=Path, required=True)
@@ -64,6 +69,21 @@ def _parser() -> argparse.ArgumentParser:
     generate.add_argument("--replace", action="store_true", help="delete the index directory first")
     generate.add_argument("--progress", action="store_true")
     return parser
+
+
+_BLAS_LIMITS: list[object] = []  # kept alive: the limits hold for the rest of the process
+
+
+def limit_blas_threads(count: int) -> dict[str, int]:
+    """Run numpy's and FAISS's OpenBLAS on ``count`` threads from now on; their file names -> threads."""
+    import faiss  # noqa: F401  (loads FAISS's own OpenBLAS, so that it is limited too)
+    import numpy  # noqa: F401
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    if count < 1:
+        raise ValueError(f"thread count must be at least 1, got {count}")
+    _BLAS_LIMITS.append(threadpool_limits(limits=count, user_api="blas"))
+    return {Path(pool["filepath"]).name: pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"}
 
 
 def _questions(arguments: argparse.Namespace) -> list[str]:
@@ -84,6 +104,8 @@ def serve(arguments: argparse.Namespace) -> dict:
 
         apply_threads(arguments.threads)
     facts: dict = {"baseline_rss_mib": mib(rss_bytes())}
+    if arguments.blas_threads:
+        facts["blas_threads"] = limit_blas_threads(arguments.blas_threads)
     started = time.perf_counter()
     if arguments.random_encoder:
         encoder = RandomEncoder(arguments.random_encoder)
@@ -96,26 +118,37 @@ def serve(arguments: argparse.Namespace) -> dict:
     facts["encoder_seconds"] = round(time.perf_counter() - started, 3)
     facts["encoder_rss_mib"] = mib(rss_bytes())
     facts.update(
-        open_and_ask(arguments.index_dir, encoder, _questions(arguments), arguments.mode, threshold, arguments.breakdown)
+        open_and_ask(
+            arguments.index_dir, encoder, _questions(arguments), arguments.mode, threshold, arguments.breakdown,
+            [f"warm-up question number {number}" for number in range(arguments.warm_up)],
+        )
     )
     return facts
 
 
 def open_and_ask(
-    index_dir: Path, encoder: Encoder, questions: list[str], mode: str, threshold: float, breakdown: bool = False
+    index_dir: Path,
+    encoder: Encoder,
+    questions: list[str],
+    mode: str,
+    threshold: float,
+    breakdown: bool = False,
+    warm_up: list[str] | None = None,
 ) -> dict:
     """Open ``index_dir`` through the chat's ``Assistant`` and ask ``questions``: seconds, RSS after each step, peak.
 
-    ``breakdown`` adds the seconds of the main steps of opening and of answering (see ``StepTimers``).
+    ``breakdown`` adds the seconds of the main steps of opening and of answering (see ``StepTimers``);
+    ``warm_up`` questions are asked first and timed apart from ``questions``.
     """
     from assistant.service import Assistant
 
     timers = StepTimers.installed() if breakdown else None
     try:
         facts: dict = {}
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         assistant = Assistant(index_dir, encoder, mode=mode, threshold=threshold)
         facts["open_seconds"] = round(time.perf_counter() - started, 3)
+        facts["open_cpu_seconds"] = round(time.process_time() - cpu, 3)  # every thread's; robust to a busy CPU
         facts["open_rss_mib"] = mib(rss_bytes())
         facts["open_peak_rss_mib"] = mib(peak_rss_bytes())
         index = assistant.searcher.index
@@ -128,16 +161,26 @@ def open_and_ask(
         facts["mode"] = assistant.mode
         if timers is not None:
             facts["open_breakdown"] = timers.take()
+        if warm_up:
+            facts["warm_up_ms"] = []
+            for question in warm_up:
+                started = time.perf_counter()
+                assistant.ask(question)
+                facts["warm_up_ms"].append(round(1000 * (time.perf_counter() - started), 1))
+            if timers is not None:
+                facts["warm_up_breakdown"] = timers.take(per=len(warm_up))
 
-        seconds, statuses, other_versions = [], {}, 0
+        seconds, cpu_seconds, statuses, other_versions = [], [], {}, 0
         for question in questions:
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             answer, _ = assistant.ask(question)
             seconds.append(time.perf_counter() - started)
+            cpu_seconds.append(time.process_time() - cpu)
             statuses[answer.status] = statuses.get(answer.status, 0) + 1
             other_versions += len(answer.other_versions)
         if seconds:
             facts["answer_latency"] = LatencySummary.of_seconds(seconds).to_dict()
+            facts["answer_cpu"] = LatencySummary.of_seconds(cpu_seconds).to_dict()  # CPU ms of all threads
         facts["statuses"] = statuses
         facts["other_versions_found"] = other_versions
         if timers is not None:
@@ -188,6 +231,7 @@ class StepTimers:
             (IndexReleases, "infos", None),
             (IndexReleases, "means", None),
             # answering
+            (assistant.service, "check_question", None),
             (Searcher, "search", None),
             (Searcher, "_query_vector", "Searcher.search: encode question"),
             (index.search, "dense_scores", "Searcher.search: dense_scores"),
@@ -265,17 +309,20 @@ def generate(arguments: argparse.Namespace) -> dict:
     from index import faiss_layout
     from index.chunking import chunk_release
     from index.settings import REPO_CORPUS
-    from index.store import CHUNKS_FILE
+    from index.store import CHUNKS_FILE, CURRENT_FILE
 
     n, dimension = arguments.chunks, arguments.dimension
     per_chunk = SENTENCES_PER_CHUNK if arguments.sentences_per_chunk is None else arguments.sentences_per_chunk
     if n < 1:
         raise ValueError("--chunks must be at least 1")
+    folder = generation_dir(arguments.index_dir)
     if arguments.index_dir.exists():
         if not arguments.replace:
             raise FileExistsError(f"{arguments.index_dir} exists; pass --replace to overwrite it")
+        unknown = {item.name for item in arguments.index_dir.iterdir()} - {folder.name, CURRENT_FILE}
+        if unknown:  # never delete a real index by mistake
+            raise FileExistsError(f"{arguments.index_dir} holds more than a synthetic generation: {sorted(unknown)}")
         shutil.rmtree(arguments.index_dir)
-    folder = generation_dir(arguments.index_dir)
     folder.mkdir(parents=True)
     facts: dict = {"chunks": n, "dimension": dimension, "sentences_per_chunk": per_chunk,
                    "faiss_threads": faiss.omp_get_max_threads(), "load_average_start": load_average()}
@@ -302,6 +349,7 @@ def generate(arguments: argparse.Namespace) -> dict:
     publish_generation(arguments.index_dir, chunk_index, RandomEncoder(dimension).model_id, releases,
                        progress=arguments.progress, facts=facts)
     facts["build_seconds"] = round(time.perf_counter() - begun, 3)
+    facts["build_cpu_seconds"] = round(time.process_time(), 3)  # every thread's, since the process started
     facts["peak_rss_mib"] = mib(peak_rss_bytes())
     facts["load_average_end"] = load_average()
     facts["files_mib"] = {

@@ -99,11 +99,11 @@ def sentence_spans(text: str, count: int) -> list[tuple[int, int]]:
         return []
     cuts = [0]
     for part in range(1, count):
-        target = len(text) * part // count
-        space = text.find(" ", target)
-        cut = target if space < 0 else space
-        if cut > cuts[-1]:
-            cuts.append(cut)
+        space = text.find(" ", len(text) * part // count)
+        if space < 0:
+            break  # no word boundary left: the rest is one span
+        if space > cuts[-1]:
+            cuts.append(space)
     cuts.append(len(text))
     spans = []
     for start, end in zip(cuts, cuts[1:], strict=False):

@@ -114,7 +114,7 @@ def shipped(plan: faiss_layout.IndexPlan, tmp_path: Path) -> VariantResult:
 
 def test_shipped_exact_layout_matches_exact_search(tmp_path: Path) -> None:
     result = shipped(faiss_layout.IndexPlan(faiss_layout.EXACT), tmp_path)
-    assert result.kind == SHIPPED and result.layout == {"kind": "exact", "nlist": 0, "nprobe": 0}
+    assert result.kind == SHIPPED and result.layout == {"kind": "exact", "nlist": 0, "nprobe": 0, "half": False}
     assert result.chosen is None and len(result.settings) == 1
     assert result.settings[0].recall_at_10 == 1.0 and result.filtered_recall_at_10 == 1.0
     assert result.settings[0].latency.n == 4  # exact search: the shorter query list

@@ -13,16 +13,20 @@ from evaluation.bench.synthetic import (
     CLUSTERED,
     MAX_CLUSTERS,
     MIN_CLUSTERS,
+    SENTENCES_PER_CHUNK,
     UNIFORM,
     RandomEncoder,
     cluster_count,
     copied_releases,
     make_centroids,
+    sentence_spans,
+    sentence_vectors,
     synthetic_vectors,
     with_appended_paragraph,
     write_chunk_database,
 )
 from index.chunking import chunk_release
+from index.sentences import sentence_id
 
 
 def test_uniform_vectors_are_unit_float32_and_reproducible() -> None:
@@ -71,6 +75,48 @@ def test_chunk_database_holds_one_row_per_id_quoting_its_release(
         'SELECT c.text, c.start, c."end", r.text FROM chunks c JOIN releases r ON r.id = c.release_id'
     ).fetchall()
     assert all(release_text[start:end] == text for text, start, end, release_text in rows)
+
+
+def test_chunk_database_holds_about_six_sentences_per_chunk_inside_it(
+    tmp_path: Path, shipped_releases: list[Release]
+) -> None:
+    seeds = [(release, chunk_release(release)) for release in shipped_releases]
+    write_chunk_database(tmp_path / "chunks.sqlite", seeds, np.arange(60, dtype=np.int64))
+    connection = sqlite3.connect(tmp_path / "chunks.sqlite")
+    rows = connection.execute(
+        'SELECT s.id, s.chunk_id, s.release_id, s.start, s."end", c.release_id, c.start, c."end", r.text '
+        "FROM sentences s JOIN chunks c ON c.id = s.chunk_id JOIN releases r ON r.id = s.release_id"
+    ).fetchall()
+    per_chunk = connection.execute("SELECT COUNT(*) FROM sentences GROUP BY chunk_id").fetchall()
+    assert len(per_chunk) == 60 and all(5 <= count <= SENTENCES_PER_CHUNK for (count,) in per_chunk)
+    for sid, chunk, release, start, end, chunk_release_id, chunk_start, chunk_end, text in rows:
+        assert sid == sentence_id(chunk, start, end) and release == chunk_release_id
+        assert chunk_start <= start < end <= chunk_end
+        assert text[start:end] == text[start:end].strip()
+    assert connection.execute("SELECT COUNT(*) FROM sentences").fetchone()[0] == len(rows)
+
+
+def test_sentence_spans_cut_the_text_at_spaces_in_order() -> None:
+    text = "The ministers met in Budva on Monday. They agreed on a joint plan for the border crossings."
+    spans = sentence_spans(text, 6)
+    assert len(spans) == 6
+    assert all(start < end for start, end in spans)
+    assert all(first[1] <= second[0] for first, second in zip(spans, spans[1:]))
+    assert all(text[start:end] == text[start:end].strip() for start, end in spans)
+    assert spans[0][0] == 0 and spans[-1][1] == len(text)
+    assert sentence_spans("short", 6) == [(0, 5)]  # no space: one span
+    assert sentence_spans("  two words ", 6) == [(2, 5), (6, 11)]
+    assert sentence_spans(text, 0) == []
+
+
+def test_sentence_vectors_sit_near_their_chunk_vector() -> None:
+    chunks = synthetic_vectors(UNIFORM, 50, 256, seed=1)
+    rows = np.repeat(chunks, 6, axis=0)
+    sentences = sentence_vectors(rows, np.random.default_rng(2))
+    assert sentences.shape == rows.shape and np.allclose(np.linalg.norm(sentences, axis=1), 1.0, atol=1e-5)
+    own = np.einsum("ij,ij->i", sentences, rows)
+    assert 0.7 < own.mean() < 0.9  # 1/sqrt(1 + 0.75²) = 0.8
+    assert (sentences @ chunks.T).argmax(axis=1).tolist() == np.repeat(np.arange(50), 6).tolist()
 
 
 def test_chunk_database_needs_seed_chunks(tmp_path: Path) -> None:

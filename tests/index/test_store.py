@@ -94,7 +94,7 @@ def test_a_generation_holds_vectors_database_lexical_leg_and_manifest(
     assert {"lexical/lexical.json", "lexical/chunk_ids.npy"} <= listed
     assert manifest["model_id"] == "fake:64" and manifest["dimension"] == 64
     assert manifest["releases"] == 7 and manifest["chunks"] == 7
-    assert manifest["chunking"]["chunk_size"] == 900
+    assert manifest["chunking"]["chunk_size"] == 1200
     index = open_index(index_dir, "fake:64")
     assert index.vectors.count() == 7
     assert index.vectors.describe()["backend"] == manifest["extra"]["vector_store"]["backend"] == "faiss"
