@@ -20,6 +20,7 @@ from evaluation.bench.stats import load_average
 from evaluation.bench.synthetic import RandomEncoder, copied_releases, with_appended_paragraph
 from index.build import BuildReport, build_index
 from index.chunking import ChunkingParams, chunk_release
+from index.sentences import chunk_sentences
 from index.embedding_cache import DEFAULT_ENCODE_BATCH
 from index.encoder import DOCUMENT_PROMPT, Encoder
 from index.settings import Settings
@@ -40,6 +41,7 @@ class ReindexResult:
     seconds: float
     embed_seconds: float
     full_build_seconds: float = 0.0
+    sentences_embedded: int = 0  # sentence texts of the changed release that went through the model
 
 
 @dataclass
@@ -85,9 +87,19 @@ class IndexingResult:
 
 
 def distinct_chunk_texts(releases: Sequence[Release], params: ChunkingParams | None = None) -> list[str]:
-    """The texts a first build sends to the model: distinct, shortest first (as ``embed_with_cache``)."""
-    texts = dict.fromkeys(chunk.text for release in releases for chunk in chunk_release(release, params))
-    return sorted(texts, key=len)
+    """The texts a first build sends to the model, in its order: the distinct chunk texts shortest first,
+    then the distinct sentence texts that are not also a whole chunk, shortest first (as ``embed_with_cache``
+    is called for chunks, then for sentences)."""
+    chunked = [(release, chunk_release(release, params)) for release in releases]
+    chunk_texts = dict.fromkeys(chunk.text for _, chunks in chunked for chunk in chunks)
+    sentences = dict.fromkeys(
+        sentence.text
+        for release, chunks in chunked
+        for chunk in chunks
+        for sentence in chunk_sentences(chunk, release.text)
+        if sentence.text not in chunk_texts
+    )
+    return sorted(chunk_texts, key=len) + sorted(sentences, key=len)
 
 
 def raw_encode_seconds(encoder: Encoder, texts: Sequence[str], batch: int = DEFAULT_ENCODE_BATCH) -> float:
@@ -157,6 +169,7 @@ def reindex_one(settings: Settings, encoder: Encoder, releases: Sequence[Release
         release_chunks=report.chunks_indexed,
         chunks_embedded=report.chunks_embedded,
         cache_hits=report.cache_hits,
+        sentences_embedded=report.sentences_embedded,
         seconds=round(report.seconds, 4),
         embed_seconds=round(report.embed_seconds, 4),
     )
