@@ -134,16 +134,6 @@ class Alignment:
         return self.share >= threshold or enough
 
 
-def alignment_score(
-    first: np.ndarray,
-    second: np.ndarray,
-    min_cosine: float = MIN_SENTENCE_COSINE,
-    min_margin: float = MIN_SENTENCE_MARGIN,
-) -> float:
-    """Share of aligned sentences of two releases (see the module docstring), in [0, 1]."""
-    return align(first, second, min_cosine, min_margin).share
-
-
 def align(
     first: np.ndarray,
     second: np.ndarray,

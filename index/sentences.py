@@ -33,13 +33,14 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
             following = text[match.end() : match.end() + 1]
             if _ORDINAL_OR_INITIAL.search(candidate) or not following.isupper() and following.isalpha():
                 continue
-        _add_trimmed(text, start, match.end(), spans)
+        add_trimmed(text, start, match.end(), spans)
         start = match.end()
-    _add_trimmed(text, start, len(text), spans)
+    add_trimmed(text, start, len(text), spans)
     return spans
 
 
-def _add_trimmed(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
+def add_trimmed(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
+    """Append ``(start, end)`` to ``spans`` with surrounding whitespace trimmed, unless nothing is left."""
     while start < end and text[start].isspace():
         start += 1
     while end > start and text[end - 1].isspace():

@@ -25,7 +25,7 @@ from evaluation.bench.synthetic import sentence_vectors
 from index import chunk_db, faiss_layout
 from index.chunking import ChunkingParams
 from index.durable import atomic_write_text
-from index.faiss_store import BACKEND, HALF_PRECISION_KINDS, FaissVectorStore
+from index.faiss_store import BACKEND, HALF_PRECISION_KINDS, FaissVectorStore, _Columns
 from index.manifest import MANIFEST_FILE, Manifest, checksum_tree
 from index.store import BACKEND_FILE, CHUNKS_FILE, CURRENT_FILE, GENERATION_PREFIX
 from index.vector_store import CHUNKS, FAISS_BACKEND, FAISS_LOCATION, SENTENCES, ChunkEntry, round_to_half
@@ -119,38 +119,43 @@ def write_sentence_store(
     Each sentence vector is its chunk's vector (read back from ``chunk_vectors``) plus noise. The layout
     is ``choose_index(count, half=True)``: the first batch (at least the IVF training sample) goes
     through ``faiss_layout.build_index``, which trains the lists on a sample of it, and the others
-    through ``FaissVectorStore.add`` one batch at a time, so no full float32 copy of the vectors
-    is ever held. Returns the store's ``describe()``.
+    are added one batch at a time (rounded to float16 like ``FaissVectorStore.add``), so no full
+    float32 copy of the vectors is ever held. Returns the store's ``describe()``.
     """
     count = chunk_db.sentence_count(catalogue)
     plan = faiss_layout.choose_index(count, half=SENTENCES in HALF_PRECISION_KINDS)
     first_size = max(SENTENCE_BATCH, plan.nlist * faiss_layout.IVF_TRAIN_POINTS_PER_LIST)
     rng = np.random.default_rng(seed)
-    store: FaissVectorStore | None = None
+    index: faiss.Index | None = None
+    columns = _Columns.empty()
     pending: list[tuple] = []
     bar = tqdm(total=count, desc="sentence vectors", unit="vector", disable=not progress, leave=False)
     for rows in _sentence_rows(catalogue, SENTENCE_BATCH):
         pending.extend(rows)
-        if store is None and len(pending) < min(first_size, count):
+        if index is None and len(pending) < min(first_size, count):
             continue
         entries = [
             ChunkEntry(int(sid), release, language, script, dt.date.fromisoformat(date) if date else None)
             for sid, _, release, language, script, date in pending
         ]
+        ids = np.fromiter((entry.chunk_id for entry in entries), dtype=np.int64, count=len(entries))
         owners = np.fromiter((row[1] for row in pending), dtype=np.int64, count=len(pending))
-        made = sentence_vectors(chunk_vectors.reconstruct_batch(owners), rng)
-        if store is None:
-            ids = np.fromiter((entry.chunk_id for entry in entries), dtype=np.int64, count=len(entries))
-            index = faiss_layout.build_index(plan, round_to_half(made), ids, seed=faiss_layout.IVF_SEED)
-            store = FaissVectorStore.from_index_and_entries(index, entries)
+        # Rounded to float16 as FaissVectorStore.add rounds them (ids are unique: the table's primary key,
+        # so add's search for ids to overwrite, a sort of every stored id per batch, is skipped).
+        made = round_to_half(sentence_vectors(chunk_vectors.reconstruct_batch(owners), rng))
+        if index is None:
+            index = faiss_layout.build_index(plan, made, ids, seed=faiss_layout.IVF_SEED)
         else:
-            store.add(entries, made)
+            index.add_with_ids(made, ids)
+        columns.append(entries)
         bar.update(len(pending))
         pending = []
         del made, entries
     bar.close()
-    if store is None:  # no sentence rows: an empty store, as a build of an empty corpus leaves
+    if index is None:  # no sentence rows: an empty store, as a build of an empty corpus leaves
         store = FaissVectorStore.empty(int(chunk_vectors.d), half=plan.half)
+    else:
+        store = FaissVectorStore(index, columns)
     if store.plan != plan:
         raise RuntimeError(f"the sentence store is laid out as {store.plan}, the product would use {plan}")
     BACKEND.save(store, FAISS_LOCATION, folder, SENTENCES)  # relayout() is a no-op: the plan is already right

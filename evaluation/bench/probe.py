@@ -20,6 +20,7 @@ build's seconds, peak RSS, layouts and file sizes. For example, the 1M-chunk ser
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import json
 import shutil
@@ -67,6 +68,8 @@ def _parser() -> argparse.ArgumentParser:
     generate.add_argument("--corpus-dir", type=Path, help="seed releases (default: the shipped corpus)")
     generate.add_argument("--seed", type=int, default=42)
     generate.add_argument("--replace", action="store_true", help="delete the index directory first")
+    generate.add_argument("--resume", action="store_true",
+                          help="keep the chunk database and chunk store an interrupted run of the same size wrote")
     generate.add_argument("--progress", action="store_true")
     return parser
 
@@ -244,10 +247,10 @@ class StepTimers:
             (assistant.service, "compose_answer", None),
             (Assistant, "_uncertain", None),
             (Assistant, "other_versions", None),
-            (RelatedReleases, "scores", None),
+            (RelatedReleases, "alignments", None),
             (RelatedReleases, "nearest", None),
             (IndexReleases, "sentences", None),
-            (assistant.related, "alignment_score", None),
+            (assistant.related, "align", None),
         ):
             timers.wrap(owner, name, label)
         return timers
@@ -309,6 +312,9 @@ def generate(arguments: argparse.Namespace) -> dict:
     from index import faiss_layout
     from index.chunking import chunk_release
     from index.settings import REPO_CORPUS
+    from evaluation.bench.memory import pin_malloc_thresholds
+    from index import chunk_db
+    from index.faiss_store import COLUMNS_FILE, VECTORS_FILE
     from index.store import CHUNKS_FILE, CURRENT_FILE
 
     n, dimension = arguments.chunks, arguments.dimension
@@ -316,35 +322,48 @@ def generate(arguments: argparse.Namespace) -> dict:
     if n < 1:
         raise ValueError("--chunks must be at least 1")
     folder = generation_dir(arguments.index_dir)
-    if arguments.index_dir.exists():
+    chunk_files = [folder / CHUNKS_FILE, folder / VECTORS_FILE, folder / COLUMNS_FILE]
+    resume = arguments.resume and all(path.is_file() for path in chunk_files)
+    if arguments.index_dir.exists() and not resume:
         if not arguments.replace:
             raise FileExistsError(f"{arguments.index_dir} exists; pass --replace to overwrite it")
         unknown = {item.name for item in arguments.index_dir.iterdir()} - {folder.name, CURRENT_FILE}
         if unknown:  # never delete a real index by mistake
             raise FileExistsError(f"{arguments.index_dir} holds more than a synthetic generation: {sorted(unknown)}")
         shutil.rmtree(arguments.index_dir)
-    folder.mkdir(parents=True)
-    facts: dict = {"chunks": n, "dimension": dimension, "sentences_per_chunk": per_chunk,
+    pin_malloc_thresholds()  # growing IVF lists would otherwise leave freed blocks resident
+    facts: dict = {"chunks": n, "dimension": dimension, "sentences_per_chunk": per_chunk, "resumed": resume,
                    "faiss_threads": faiss.omp_get_max_threads(), "load_average_start": load_average()}
     begun = time.perf_counter()
+    if resume:
+        started = time.perf_counter()
+        with contextlib.closing(chunk_db.open_readonly(folder / CHUNKS_FILE)) as catalogue:
+            releases, stored = chunk_db.counts(catalogue)
+        chunk_index = faiss.read_index(str(folder / VECTORS_FILE))
+        if stored != n or chunk_index.ntotal != n or chunk_index.d != dimension:
+            raise ValueError(f"{folder} holds {stored} chunks of another run; generate it again with --replace")
+        facts["releases"] = releases
+        facts["resume_load_seconds"] = round(time.perf_counter() - started, 3)
+    else:
+        folder.mkdir(parents=True)
+        started = time.perf_counter()
+        seeds = [(release, chunk_release(release))
+                 for release in load_corpus(arguments.corpus_dir or REPO_CORPUS).releases]
+        releases, _ = write_chunk_database(folder / CHUNKS_FILE, seeds, np.arange(n, dtype=np.int64),
+                                           sentences_per_chunk=per_chunk)
+        facts["releases"] = releases
+        facts["database_seconds"] = round(time.perf_counter() - started, 3)
 
-    started = time.perf_counter()
-    seeds = [(release, chunk_release(release)) for release in load_corpus(arguments.corpus_dir or REPO_CORPUS).releases]
-    releases, _ = write_chunk_database(folder / CHUNKS_FILE, seeds, np.arange(n, dtype=np.int64),
-                                       sentences_per_chunk=per_chunk)
-    facts["releases"] = releases
-    facts["database_seconds"] = round(time.perf_counter() - started, 3)
-
-    started = time.perf_counter()
-    centroids = make_centroids(cluster_count(n), dimension, arguments.seed)
-    vectors = synthetic_vectors(CLUSTERED, n, dimension, arguments.seed + 1, centroids)
-    facts["chunk_vectors_seconds"] = round(time.perf_counter() - started, 3)
-    started = time.perf_counter()
-    plan = faiss_layout.choose_index(n) if arguments.chunk_layout == "product" else faiss_layout.IndexPlan(
-        faiss_layout.EXACT)
-    chunk_index = faiss_layout.build_index(plan, vectors, np.arange(n, dtype=np.int64))
-    del vectors
-    facts["chunk_index_seconds"] = round(time.perf_counter() - started, 3)
+        started = time.perf_counter()
+        centroids = make_centroids(cluster_count(n), dimension, arguments.seed)
+        vectors = synthetic_vectors(CLUSTERED, n, dimension, arguments.seed + 1, centroids)
+        facts["chunk_vectors_seconds"] = round(time.perf_counter() - started, 3)
+        started = time.perf_counter()
+        plan = faiss_layout.choose_index(n) if arguments.chunk_layout == "product" else faiss_layout.IndexPlan(
+            faiss_layout.EXACT)
+        chunk_index = faiss_layout.build_index(plan, vectors, np.arange(n, dtype=np.int64))
+        del vectors
+        facts["chunk_index_seconds"] = round(time.perf_counter() - started, 3)
 
     publish_generation(arguments.index_dir, chunk_index, RandomEncoder(dimension).model_id, releases,
                        progress=arguments.progress, facts=facts)

@@ -28,7 +28,7 @@ import numpy as np
 from corpus.release import Release
 from index import chunk_db
 from index.chunking import Chunk
-from index.sentences import sentence_id
+from index.sentences import add_trimmed, sentence_id
 
 UNIFORM = "uniform"
 CLUSTERED = "clustered"
@@ -105,14 +105,9 @@ def sentence_spans(text: str, count: int) -> list[tuple[int, int]]:
         if space > cuts[-1]:
             cuts.append(space)
     cuts.append(len(text))
-    spans = []
+    spans: list[tuple[int, int]] = []
     for start, end in zip(cuts, cuts[1:], strict=False):
-        while start < end and text[start].isspace():
-            start += 1
-        while end > start and text[end - 1].isspace():
-            end -= 1
-        if end > start:
-            spans.append((start, end))
+        add_trimmed(text, start, end, spans)
     return spans
 
 

@@ -11,7 +11,6 @@ from assistant.related import (
     align,
     RelatedReleases,
     ReleaseInfo,
-    alignment_score,
     dates_compatible,
     language_key,
 )
@@ -39,10 +38,10 @@ def test_alignment_scores_match_the_hand_computed_values():
     assert related.scores("X") == pytest.approx({"X": 1.0, "Y": 0.75, "Z": 0.5})
     assert related.scores("Y") == pytest.approx({"X": 0.75, "Y": 1.0, "Z": 0.0})
     assert related.scores("Z") == pytest.approx({"X": 0.5, "Y": 0.0, "Z": 1.0})
-    assert alignment_score(VECTORS["X"], VECTORS["Y"]) == pytest.approx(0.75)
-    assert alignment_score(VECTORS["Y"], VECTORS["Z"], min_margin=0.0) == pytest.approx(0.75)  # y1<->z1 at margin 0
-    assert alignment_score(VECTORS["X"], VECTORS["Z"], min_cosine=0.9) == 0.0
-    assert alignment_score(VECTORS["X"], np.zeros((0, 2), np.float32)) == 0.0
+    assert align(VECTORS["X"], VECTORS["Y"]).share == pytest.approx(0.75)
+    assert align(VECTORS["Y"], VECTORS["Z"], min_margin=0.0).share == pytest.approx(0.75)  # y1<->z1 at margin 0
+    assert align(VECTORS["X"], VECTORS["Z"], min_cosine=0.9).share == 0.0
+    assert align(VECTORS["X"], np.zeros((0, 2), np.float32)).share == 0.0
 
 
 def test_pair_scores_list_every_pair_once_best_first():
