@@ -191,8 +191,8 @@ def run_experiment(
         facts["slices"][f"{fold} {len(plain_setup.articles)} articles"] = {
             "indexes": [plain_setup.settings.index_name, latin_name],
             "chunks": plain_setup.build.chunks,
-            # The +sr-latin index caches its own vectors; only transliterated chunks go through the model.
-            "chunks of the sr-latin index through the model": _documents_encoded(encoder) - model_calls_before,
+            # Only transliterated chunks and sentences that no plain text already is go through the model.
+            "texts of the sr-latin index through the model": _documents_encoded(encoder) - model_calls_before,
             "distinct texts transliterated (chunks and questions)": len(latin_encoder.transliterated) - before,
             "run config hashes": hashes,
         }
