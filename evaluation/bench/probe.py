@@ -164,6 +164,7 @@ def open_and_ask(
         facts["mode"] = assistant.mode
         if timers is not None:
             facts["open_breakdown"] = timers.take()
+        _partial(facts)
         if warm_up:
             facts["warm_up_ms"] = []
             for question in warm_up:
@@ -179,6 +180,8 @@ def open_and_ask(
             answer, _ = assistant.ask(question)
             seconds.append(time.perf_counter() - started)
             cpu_seconds.append(time.process_time() - cpu)
+            _partial({"question": len(seconds), "ms": round(1000 * seconds[-1], 1),
+                      "cpu_ms": round(1000 * cpu_seconds[-1], 1), "rss_mib": mib(rss_bytes())})
             statuses[answer.status] = statuses.get(answer.status, 0) + 1
             other_versions += len(answer.other_versions)
         if seconds:
@@ -194,6 +197,11 @@ def open_and_ask(
     finally:
         if timers is not None:
             timers.remove()
+
+
+def _partial(facts: dict) -> None:
+    """Progress as a JSON line on stderr (stdout carries the final line only), kept if the run is cut short."""
+    print(json.dumps({"partial": facts}), file=sys.stderr, flush=True)
 
 
 class StepTimers:
