@@ -6,6 +6,7 @@ from importlib.metadata import entry_points
 
 import typer
 
+from assistant.server import QUESTION_THREADS
 from index.cli import clean_errors, index_app, model_app, search_command
 
 PLUGIN_GROUP = "assistant.plugins"
@@ -26,11 +27,14 @@ def serve_command(
     host: str = typer.Option("127.0.0.1", help="Address to listen on; loopback unless told otherwise."),
     port: int = typer.Option(7860, help="TCP port."),
     auth: str | None = typer.Option(None, help="Basic auth as user:password.", envvar="ASSISTANT_AUTH"),
+    threads: int = typer.Option(
+        QUESTION_THREADS, min=0, help="CPU threads for encoding questions (0: the machine's default)."
+    ),
 ) -> None:
     """Build the index if needed and open the chat."""
     from assistant.server import serve
 
-    serve(host=host, port=port, auth=auth)
+    serve(host=host, port=port, auth=auth, threads=threads)
 
 
 def load_plugins(target: typer.Typer) -> None:

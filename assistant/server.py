@@ -16,6 +16,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+# Threads for encoding questions once the index is built (0 leaves torch's default, one per core).
+QUESTION_THREADS = 1
+
+
 class ServeError(RuntimeError):
     """The chat cannot start; the message says what to do."""
 
@@ -55,11 +59,13 @@ def serve(
     share: bool = False,
     settings: Settings | None = None,
     block: bool = True,
+    threads: int = 0,
 ) -> gr.Blocks:
     """Launch the chat on ``host:port`` (loopback by default) and print its URL.
 
     ``auth`` is ``user:password`` for HTTP basic auth. ``block=False`` returns the
-    running Gradio app (tests); otherwise this call serves until interrupted.
+    running Gradio app (tests); otherwise this call serves until interrupted. ``threads``
+    (when not 0) is how many CPU threads encode questions once the index is built.
     """
     from assistant.app import CSS, build_app
     from assistant.questions import prepare_language_detector
@@ -70,6 +76,10 @@ def serve(
     settings = settings or load_settings()
     encoder = load_encoder(settings.model, settings)
     ensure_index(settings, encoder)
+    if threads:
+        import torch
+
+        torch.set_num_threads(threads)
     assistant = Assistant(
         settings.index_dir, encoder, mode=settings.retrieval_mode, milvus_token=settings.store_location.token
     )

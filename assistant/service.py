@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from assistant.asked_years import asked_years, speaks_of
 from assistant.answer import (
     DEFAULT_MAX_QUOTES,
     Answer,
@@ -268,6 +269,8 @@ class Assistant:
         generation = self.generation
         resolved = resolve(checked.text, conversation)
         hits = generation.searcher.search(resolved.search_text, k=SEARCH_K, filters=filters)
+        years = asked_years(resolved.search_text)
+        hits = [hit for hit in hits if speaks_of(years, generation.releases.release_text(hit.release_id), hit.date)]
         # A follow-up asks for something new about the topic: retrieval needs the topic,
         # the sentence to mark is the one answering the follow-up itself ("when?").
         follow_up = resolved.question != resolved.search_text

@@ -95,6 +95,7 @@ def main(
     questions: Annotated[int, typer.Option(help="How many distinct questions to ask (at most).")] = 80,
     ntrex_dir: Annotated[Path, typer.Option(help="NTREX-128 folder.")] = Path("../shared/data/ntrex"),
     output: Annotated[Path | None, typer.Option(help="Write the report as JSON here.")] = None,
+    threads: Annotated[int | None, typer.Option(help="`assistant serve --threads` (default: serve's own).")] = None,
 ) -> None:
     """Print p50/p95 of new questions asked over HTTP right after a fresh `assistant serve`."""
     from gradio_client import Client
@@ -111,12 +112,13 @@ def main(
     environment = {**os.environ, "ASSISTANT_HOME": str(home), "GRADIO_ANALYTICS_ENABLED": "False"}
     started = time.perf_counter()
     process = subprocess.Popen(
-        [str(Path(sys.executable).with_name("assistant")), "serve", "--port", str(port)],
+        [str(Path(sys.executable).with_name("assistant")), "serve", "--port", str(port)]
+        + ([] if threads is None else ["--threads", str(threads)]),
         env=environment,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    report: dict[str, object] = {"corpus_releases": releases, "questions": len(asked)}
+    report: dict[str, object] = {"corpus_releases": releases, "questions": len(asked), "serve_threads": threads}
     try:
         url = f"http://127.0.0.1:{port}/"
         report["seconds_to_ready"] = round(wait_until_ready(url, process), 2)

@@ -316,11 +316,12 @@ def prepare_home(home: Path | None, model: str | None) -> Path:
     return home
 
 
-def start_server(home: Path, port: int, log_path: Path) -> subprocess.Popen:
+def start_server(home: Path, port: int, log_path: Path, threads: int | None = None) -> subprocess.Popen:
     env = dict(os.environ, ASSISTANT_HOME=str(home))
+    extra = [] if threads is None else ["--threads", str(threads)]
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            assistant_command("serve", "--port", str(port)), stdout=log, stderr=subprocess.STDOUT, env=env
+            assistant_command("serve", "--port", str(port), *extra), stdout=log, stderr=subprocess.STDOUT, env=env
         )
     url = f"http://127.0.0.1:{port}/"
     started = time.monotonic()
@@ -375,6 +376,7 @@ def main(
     vary: Annotated[bool, typer.Option("--vary", help="Make every question unique (no query cache hits).")] = False,
     auth: Annotated[str | None, typer.Option(help="user:password if the server asks for it.")] = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="Also write the report here.")] = None,
+    threads: Annotated[int | None, typer.Option(help="`assistant serve --threads` with --start.")] = None,
 ) -> None:
     """Simulate concurrent users and report errors and latency percentiles."""
     if (url is None) == (not start):
@@ -391,7 +393,7 @@ def main(
             port = free_port()
             log_path = Path(tempfile.mkstemp(prefix="load-test-server-", suffix=".log")[1])
             typer.echo(f"starting the server (log: {log_path}) …", err=True)
-            server = start_server(home, port, log_path)
+            server = start_server(home, port, log_path, threads)
             url = f"http://127.0.0.1:{port}/"
         report = run_load(
             url,  # type: ignore[arg-type]

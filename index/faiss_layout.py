@@ -19,6 +19,7 @@ rounded to float16 (``index.vector_store.round_to_half``), which is how sentence
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import faiss
@@ -34,6 +35,8 @@ IVF_TRAIN_ITERATIONS = 10
 IVF_SEED = 1234
 # Re-train the IVF quantizer when the corpus has grown or shrunk this much since training.
 IVF_RETRAIN_FACTOR = 4.0
+# Vectors added per batch when building or re-laying out an index (bounds the float32 copy held at once).
+BUILD_BATCH = 65_536
 
 
 @dataclass(frozen=True)
@@ -93,32 +96,52 @@ def empty_exact_index(dimension: int, half: bool = False) -> faiss.Index:
 def build_index(plan: IndexPlan, vectors: np.ndarray, ids: np.ndarray, seed: int = IVF_SEED) -> faiss.Index:
     """A new index laid out as ``plan`` holding ``vectors`` under ``ids`` (IVF is trained on a sample)."""
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    if vectors.ndim != 2:
+        raise ValueError(f"vectors must be a 2-d array, got shape {vectors.shape}")
+    return _build(plan, vectors.shape[1], np.asarray(ids, dtype=np.int64), lambda rows: vectors[rows], seed)
+
+
+def rebuild_index(plan: IndexPlan, source: faiss.Index, ids: np.ndarray, seed: int = IVF_SEED) -> faiss.Index:
+    """``source``'s vectors under ``ids`` laid out anew as ``plan``, copied a batch at a time.
+
+    Only the training sample and one batch are held as float32 at once: re-laying out six million float16
+    sentence vectors never expands all of them (18 GB) in memory.
+    """
+    ids = np.asarray(ids, dtype=np.int64)
+    return _build(plan, int(source.d), ids, lambda rows: source.reconstruct_batch(ids[rows]), seed)
+
+
+def _build(
+    plan: IndexPlan, dimension: int, ids: np.ndarray, fetch: Callable[[np.ndarray], np.ndarray], seed: int
+) -> faiss.Index:
+    """An index of ``plan`` filled with ``fetch(rows)`` (float32 vectors of ``ids[rows]``), in batches."""
     ids = np.ascontiguousarray(ids, dtype=np.int64)
-    dimension = vectors.shape[1]
     if plan.kind == EXACT:
         index = empty_exact_index(dimension, plan.half)
     elif plan.kind == IVF:
-        if len(vectors) < plan.nlist:
-            raise ValueError(f"an IVF index of {plan.nlist} lists needs at least as many vectors, got {len(vectors)}")
+        if len(ids) < plan.nlist:
+            raise ValueError(f"an IVF index of {plan.nlist} lists needs at least as many vectors, got {len(ids)}")
         if plan.half:
             inner = faiss.IndexIVFScalarQuantizer(
                 faiss.IndexFlatIP(dimension), dimension, plan.nlist, faiss.ScalarQuantizer.QT_fp16,
                 faiss.METRIC_INNER_PRODUCT,
             )  # fmt: skip
+            inner.by_residual = False  # float16 of the vector itself: exact for vectors rounded to float16
         else:
             inner = faiss.IndexIVFFlat(faiss.IndexFlatIP(dimension), dimension, plan.nlist, faiss.METRIC_INNER_PRODUCT)
         inner.cp.niter = IVF_TRAIN_ITERATIONS
         inner.cp.seed = seed
-        sample_size = min(len(vectors), plan.nlist * IVF_TRAIN_POINTS_PER_LIST)
-        sample = np.sort(np.random.default_rng(seed).choice(len(vectors), size=sample_size, replace=False))
-        inner.train(np.ascontiguousarray(vectors[sample]))
+        sample_size = min(len(ids), plan.nlist * IVF_TRAIN_POINTS_PER_LIST)
+        sample = np.sort(np.random.default_rng(seed).choice(len(ids), size=sample_size, replace=False))
+        inner.train(np.ascontiguousarray(fetch(sample), dtype=np.float32))
         inner.set_direct_map_type(faiss.DirectMap.Hashtable)
         inner.nprobe = plan.nprobe
         index = inner
     else:
         raise ValueError(f"unknown FAISS index kind {plan.kind!r}")
-    if len(vectors):
-        index.add_with_ids(vectors, ids)
+    for start in range(0, len(ids), BUILD_BATCH):
+        rows = np.arange(start, min(start + BUILD_BATCH, len(ids)))
+        index.add_with_ids(np.ascontiguousarray(fetch(rows), dtype=np.float32), ids[rows])
     return index
 
 

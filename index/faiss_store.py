@@ -55,6 +55,7 @@ class _Columns:
     release_names: list[str]
     language_names: list[str]
     script_names: list[str]
+    _sorted_ids: np.ndarray | None = None  # ``ids`` sorted, built on first membership test
 
     @classmethod
     def empty(cls) -> _Columns:
@@ -74,10 +75,23 @@ class _Columns:
         self.script = np.concatenate([self.script, _codes(self.script_names, [e.script for e in entries], np.int16)])
         days = [e.date.toordinal() if e.date else NO_DAY for e in entries]
         self.day = np.concatenate([self.day, np.asarray(days, dtype=np.int32)])
+        self._sorted_ids = None
 
     def keep(self, mask: np.ndarray) -> None:
         self.ids, self.release, self.language = self.ids[mask], self.release[mask], self.language[mask]
         self.script, self.day = self.script[mask], self.day[mask]
+        self._sorted_ids = None
+
+    def holds(self, ids: np.ndarray) -> np.ndarray:
+        """Which of ``ids`` the store holds: a binary search per id in a sorted copy, not a pass over all rows."""
+        ordered = self._sorted_ids
+        if ordered is None:
+            ordered = np.sort(self.ids)
+            self._sorted_ids = ordered
+        if len(ordered) == 0:
+            return np.zeros(len(ids), dtype=bool)
+        positions = np.minimum(np.searchsorted(ordered, ids), len(ordered) - 1)
+        return ordered[positions] == ids
 
     def mask(self, filters: Filters) -> np.ndarray:
         """Rows passing ``filters``."""
@@ -208,7 +222,7 @@ class FaissVectorStore:
         ids = np.fromiter((entry.chunk_id for entry in entries), np.int64, len(entries))
         if len(np.unique(ids)) != len(ids):
             raise ValueError("the entries repeat a chunk id")
-        self.delete_chunks(ids[np.isin(ids, self._columns.ids)])
+        self.delete_chunks(ids[self._columns.holds(ids)])
         if self.plan.half:
             array = round_to_half(array)
         self._index.add_with_ids(array, ids)
@@ -259,7 +273,7 @@ class FaissVectorStore:
 
     def vectors_of(self, chunk_ids: Sequence[int]) -> dict[int, np.ndarray]:
         ids = np.asarray(chunk_ids, dtype=np.int64).reshape(-1)
-        present = ids[np.isin(ids, self._columns.ids)]
+        present = ids[self._columns.holds(ids)]
         if len(present) == 0:
             return {}
         vectors = self._index.reconstruct_batch(present)
@@ -285,10 +299,8 @@ class FaissVectorStore:
         """Rebuild the FAISS index as ``choose_index`` says for the current count; True when it did."""
         if not faiss_layout.needs_relayout(self.plan, self.count(), exact_limit):
             return False
-        ids = self._columns.ids
-        vectors = self._index.reconstruct_batch(ids) if len(ids) else np.zeros((0, self.dimension), np.float32)
         plan = faiss_layout.choose_index(self.count(), exact_limit, self.plan.half)
-        self._index = faiss_layout.build_index(plan, vectors, ids)
+        self._index = faiss_layout.rebuild_index(plan, self._index, self._columns.ids)
         return True
 
 

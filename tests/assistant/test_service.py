@@ -154,3 +154,17 @@ def test_declared_bosnian_is_named_and_undeclared_latin_sh_is_the_family(fake_as
     certainty = fake_assistant.generation.certainty
     assert not certainty.uncertain(EU_RELEASE)  # declares [en, bs]
     assert certainty.uncertain("no-such-release")
+
+
+def test_a_question_about_a_year_is_answered_only_from_releases_that_speak_of_it(
+    fake_assistant: Assistant, fake_index_settings: Settings
+):
+    # 003 is dated 2023-07-13 and mentions 2023; no shipped release mentions 1998.
+    texts = release_texts(fake_index_settings)
+    unasked, _ = fake_assistant.ask(EU_QUESTION)
+    assert any("2023" not in texts[quote.release_id] for quote in unasked.quotes)  # the year check is what drops them
+    answered, _ = fake_assistant.ask(EU_QUESTION + " In 2023?")
+    assert answered.status == "answered" and answered.quotes[0].release_id == EU_RELEASE
+    assert all("2023" in texts[quote.release_id] or quote.citation.date.startswith("2023") for quote in answered.quotes)
+    refused, _ = fake_assistant.ask(EU_QUESTION + " In 1998?")
+    assert refused.status == "no_answer" and refused.quotes == []

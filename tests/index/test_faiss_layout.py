@@ -59,3 +59,18 @@ def test_built_indexes_keep_chunk_ids_remove_and_reconstruct(plan: IndexPlan) ->
 def test_ivf_needs_at_least_as_many_vectors_as_lists() -> None:
     with pytest.raises(ValueError, match="at least as many vectors"):
         faiss_layout.build_index(IndexPlan(IVF, nlist=50, nprobe=2), unit_vectors(10), np.arange(10))
+
+
+@pytest.mark.parametrize("half", [False, True])
+def test_rebuilding_from_an_index_in_batches_keeps_every_vector(monkeypatch: pytest.MonkeyPatch, half: bool) -> None:
+    vectors = unit_vectors(700)
+    ids = np.arange(700, dtype=np.int64) * 3 + 1
+    source = faiss_layout.build_index(IndexPlan(EXACT, half=half), vectors, ids)
+    monkeypatch.setattr(faiss_layout, "BUILD_BATCH", 128)  # six batches and a partial one
+    plan = IndexPlan(IVF, nlist=10, nprobe=10, half=half)
+    rebuilt = faiss_layout.rebuild_index(plan, source, ids)
+    assert faiss_layout.plan_of(rebuilt) == plan and rebuilt.ntotal == 700
+    assert np.array_equal(rebuilt.reconstruct_batch(ids), source.reconstruct_batch(ids))
+    in_one_go = faiss_layout.build_index(plan, source.reconstruct_batch(ids), ids)
+    query = vectors[:5]
+    assert np.array_equal(rebuilt.search(query, 5)[1], in_one_go.search(query, 5)[1])

@@ -98,3 +98,18 @@ def test_index_and_columns_must_agree() -> None:
     store.add(entries, vectors)
     with pytest.raises(ValueError, match="holds 10 vectors but the columns 3"):
         FaissVectorStore.from_index_and_entries(store._index, entries[:3])
+
+
+def test_membership_follows_adds_and_deletes() -> None:
+    entries, vectors = corpus(40)
+    store = FaissVectorStore.empty(16)
+    store.add(entries[:30], vectors[:30])
+    asked = [1000, 1029, 1030, 999, 1039]
+    assert sorted(store.vectors_of(asked)) == [1000, 1029]
+    store.delete_chunks([1029])
+    store.add(entries[30:], vectors[30:])
+    assert sorted(store.vectors_of(asked)) == [1000, 1030, 1039]
+    store.add(entries[:1], vectors[1:2])  # a chunk added again replaces its vector
+    assert store.count() == 39 and np.allclose(store.vectors_of([1000])[1000], vectors[1])
+    store.delete_releases(["r0"])  # chunks 1000-1003
+    assert sorted(store.vectors_of(asked)) == [1030, 1039]
