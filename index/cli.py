@@ -315,11 +315,18 @@ def search_command(
             highlight=False,
         )
         console.print(
-            f"    [dim]{escape(hit.source)} · release {escape(hit.release_id)} · chars {hit.start}–{hit.end}[/]",
+            f"    [dim]{escape(hit.source)} · release {escape(hit.release_id)} · "
+            f"{_page_prefix(hit.pages)}chars {hit.start}–{hit.end}[/]",
             highlight=False,
         )
         console.print(f"    “{escape(hit.text)}”", highlight=False)
         console.print()
+
+
+def _page_prefix(pages: tuple[int, int] | None) -> str:
+    from corpus.pages import page_label
+
+    return f"{page_label(pages)} · " if pages else ""
 
 
 def _date_option(value: str | None, option: str) -> dt.date | None:
