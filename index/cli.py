@@ -188,7 +188,7 @@ def index_watch_command(
 @index_app.command("add")
 @clean_errors
 def index_add_command(
-    file: Annotated[Path, typer.Argument(help="A release file (.txt, .md or .html with front matter).")],
+    file: Annotated[Path, typer.Argument(help="A release file (.txt, .md or .html with front matter; .pdf or .docx).")],
     home: HomeOption = None,
     model: ModelOption = None,
 ) -> None:
