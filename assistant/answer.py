@@ -20,6 +20,7 @@ from typing import Protocol
 from assistant.highlight import best_sentences
 from assistant.languages import language_name
 from assistant.messages import message
+from corpus.pages import page_label
 from corpus.release import language_tag
 from index.search import Hit
 from index.sentences import ScoredSentence
@@ -60,10 +61,13 @@ class Citation:
     link: str  # the URL when the source is one, else ""
     start: int
     end: int
+    pages: tuple[int, int] | None = None  # (first, last) page for a PDF release, else None
+    page: str = ""  # the pages as cited: "p. 2" or "pp. 2–3" ("" without pages)
 
     @property
     def position(self) -> str:
-        return f"characters {self.start:,}–{self.end:,}"
+        characters = f"characters {self.start:,}–{self.end:,}"
+        return f"{self.page} · {characters}" if self.page else characters
 
 
 @dataclass(frozen=True)
@@ -283,6 +287,8 @@ def _quote(
         link=link,
         start=hit.start,
         end=hit.end,
+        pages=hit.pages,
+        page=page_label(hit.pages),
     )
     return Quote(
         chunk_id=str(hit.chunk_id),

@@ -175,7 +175,7 @@ class ChatHandlers:
             for quote in answer.quotes
             if quote.release_id == release_id
         ]
-        return release_html(info.title, text, spans)
+        return release_html(info.title, text, spans, self.assistant.release_pages(release_id))
 
     def api_ask(
         self,

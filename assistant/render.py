@@ -15,12 +15,15 @@ from collections.abc import Iterable, Sequence
 from urllib.parse import urlsplit
 
 from assistant.answer import Answer, Quote
+from corpus.pages import page_breaks
 
 # Characters that mean something in HTML or (GitHub-flavoured) Markdown or KaTeX.
 _SPECIAL = '&<>"\'`*_[](){}#!|~$\\:=+-.'
 _ESCAPES = {ord(character): f"&#{ord(character)};" for character in _SPECIAL}
 _ESCAPES[ord("\n")] = "<br>"
 _ESCAPES[ord("\r")] = ""
+
+_PAGE_BREAK_STYLE = "display:block;margin:0.6em 0;border-top:1px dashed #999;color:#666;font-size:0.85em"
 
 STATUS_CLASSES = {"answered": "answered", "no_answer": "no-answer", "invalid": "invalid", "error": "error"}
 
@@ -126,9 +129,17 @@ def sources_html(answer: Answer | None) -> str:
     return f'<div class="sources"><ol>{"".join(rows)}</ol></div>'
 
 
-def release_html(title: str, text: str, spans: Sequence[tuple[int, int]]) -> str:
-    """The full cleaned release text with the quoted spans marked."""
+def release_html(
+    title: str, text: str, spans: Sequence[tuple[int, int]], page_starts: Sequence[int] = ()
+) -> str:
+    """The full cleaned release text with the quoted spans marked and, for a PDF, its page breaks."""
+    pieces, cursor = [], 0
+    for offset, page in page_breaks(page_starts, len(text)):
+        pieces.append(marked_text(text[cursor:offset], spans, offset=cursor))
+        pieces.append(f'<span class="page-break" data-page="{page}" style="{_PAGE_BREAK_STYLE}">p. {page}</span>')
+        cursor = offset
+    pieces.append(marked_text(text[cursor:], spans, offset=cursor))
     return (
         f'<div class="release-view"><h3>{escape_text(title)}</h3>'
-        f'<div class="release-text">{marked_text(text, spans)}</div></div>'
+        f'<div class="release-text">{"".join(pieces)}</div></div>'
     )

@@ -118,6 +118,11 @@ class IndexReleases:
         row = self._row(release_id)
         return row[1] if row else ""
 
+    def page_starts(self, release_id: str) -> tuple[int, ...]:
+        """Where each page of a PDF release begins in its text; () for releases without pages."""
+        with self._lock:
+            return chunk_db.page_starts_of(self.index.db, release_id)
+
     def infos(self) -> list[ReleaseInfo]:
         rows = self.index.db.execute("SELECT id, title, date, source, path, languages FROM releases ORDER BY id")
         return [
@@ -325,6 +330,10 @@ class Assistant:
         if info is None or text is None:
             return None
         return info, text
+
+    def release_pages(self, release_id: str) -> tuple[int, ...]:
+        """Page starts of a release for the viewer's page breaks; () without pages."""
+        return self.generation.releases.page_starts(release_id)
 
     def _release_language(self, info: ReleaseInfo, generation: Generation) -> str:
         """Display name of a release's main language, the family name when the label is a guess."""

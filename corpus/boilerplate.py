@@ -116,7 +116,23 @@ def clean_text(
     keep: Collection[str] = (),
 ) -> str:
     """``text`` without boilerplate lines (see module docstring)."""
-    lines = [line.strip() for line in text.split("\n")]
+    return clean_text_mapped(text, model, key=key, keep=keep)[0]
+
+
+def clean_text_mapped(
+    text: str,
+    model: BoilerplateModel | None = None,
+    *,
+    key: str | None = None,
+    keep: Collection[str] = (),
+) -> tuple[str, list[tuple[int, int, int]]]:
+    """:func:`clean_text` plus, for each kept line, ``(offset in text, offset in the result, length)``.
+
+    Kept lines are copied verbatim, so these segments map any offset of ``text`` that
+    survives cleaning to its offset in the result (see :func:`map_offset`).
+    """
+    raw_lines = text.split("\n")
+    lines = [line.strip() for line in raw_lines]
     kept = {_collapse_spaces(line) for line in keep if line.strip()}
     kinds = [_classify(line, model, key, kept) for line in lines]
     dropped = [kind in ("blank", "menu", "common") for kind in kinds]
@@ -124,7 +140,29 @@ def clean_text(
         dropped[index] = True
     for index in _tail_block(kinds):
         dropped[index] = True
-    return _join_kept(lines, dropped)
+    cleaned = _join_kept(lines, dropped)
+    segments: list[tuple[int, int, int]] = []
+    source, target = 0, 0
+    for raw, line, drop in zip(raw_lines, lines, dropped, strict=True):
+        if not drop:
+            if segments:
+                target = cleaned.index(line, target)
+            segments.append((source + len(raw) - len(raw.lstrip()), target, len(line)))
+            target += len(line)
+        source += len(raw) + 1
+    return cleaned, segments
+
+
+def map_offset(segments: list[tuple[int, int, int]], offset: int, cleaned_length: int) -> int:
+    """Where ``offset`` of the text given to :func:`clean_text_mapped` lands in its result.
+
+    An offset inside a dropped line or trimmed whitespace maps to the start of the next
+    kept line (the end of the result when none follows).
+    """
+    for source, target, length in segments:
+        if offset < source + length:
+            return target + max(0, offset - source)
+    return cleaned_length
 
 
 def is_menu_like(line: str, max_words: int = MENU_MAX_WORDS) -> bool:

@@ -13,12 +13,12 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from corpus.boilerplate import BoilerplateModel, clean_text
+from corpus.boilerplate import BoilerplateModel, clean_text_mapped, map_offset
 from corpus.language import detect_languages
 from corpus.paragraphs import split_paragraphs
 from corpus.reading import DEFAULT_MAX_BYTES, CorpusFileError
 from corpus.release import Paragraph, Release
-from corpus.source_file import SUPPORTED_SUFFIXES, SourceDocument, read_source
+from corpus.source_file import CORPUS_SUFFIXES, SourceDocument, read_source
 
 MAX_DERIVED_TITLE_CHARS = 200
 
@@ -48,7 +48,7 @@ def corpus_files(directory: Path) -> list[Path]:
     return sorted(
         path
         for path in directory.rglob("*")
-        if path.suffix.lower() in SUPPORTED_SUFFIXES
+        if path.suffix.lower() in CORPUS_SUFFIXES
         and path.is_file()
         and not any(part.startswith(".") for part in path.relative_to(directory).parts)
     )
@@ -100,7 +100,7 @@ def build_release(source: SourceDocument, model: BoilerplateModel | None) -> Rel
     """Clean ``source``, split it into paragraphs and label their languages."""
     metadata = source.metadata
     keep = [metadata.title] if metadata.title else []
-    text = clean_text(source.body, model, key=source.id, keep=keep)
+    text, segments = clean_text_mapped(source.body, model, key=source.id, keep=keep)
     if not text:
         raise CorpusFileError(
             source.path, "no text left after removing boilerplate (menus, navigation, repeated lines)"
@@ -120,6 +120,9 @@ def build_release(source: SourceDocument, model: BoilerplateModel | None) -> Rel
         paragraphs=paragraphs,
         path=str(source.path),
         declared_languages=metadata.languages,
+        page_starts=tuple(
+            0 if page == 0 else map_offset(segments, start, len(text)) for page, start in enumerate(source.page_starts)
+        ),
     )
 
 

@@ -179,3 +179,53 @@ def _optional_text(value: object, key: str, path: Path | str) -> str | None:
 
 def _first_line(error: Exception) -> str:
     return " ".join(str(error).split("\n")[:2]).strip()
+
+
+SIDECAR_SUFFIX = ".meta.yaml"
+MAX_SIDECAR_BYTES = 64 * 1024
+_PDF_DATE = re.compile(r"^(?:D:)?(\d{4})(\d{2})(\d{2})")
+
+
+def sidecar_path(path: Path) -> Path:
+    """``NAME.meta.yaml`` beside ``NAME.pdf`` / ``NAME.docx``."""
+    return path.with_name(path.stem + SIDECAR_SUFFIX)
+
+
+def read_sidecar(path: Path) -> dict[str, object]:
+    """The key/value pairs of the document's sidecar (front matter keys), {} when there is none."""
+    sidecar = sidecar_path(path)
+    if not sidecar.is_file():
+        return {}
+    try:
+        if sidecar.stat().st_size > MAX_SIDECAR_BYTES:
+            raise CorpusFileError(path, f"metadata file {sidecar.name} is larger than {MAX_SIDECAR_BYTES:,} bytes")
+        fields = yaml.load(sidecar.read_text(encoding="utf-8"), Loader=_DatesAsTextLoader)  # a SafeLoader subclass
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+        raise CorpusFileError(path, f"malformed metadata file {sidecar.name} ({_first_line(error)})") from error
+    if fields is None:
+        return {}
+    if not isinstance(fields, Mapping):
+        raise CorpusFileError(path, f"malformed metadata file {sidecar.name} (expected key: value pairs)")
+    return dict(fields)
+
+
+def document_metadata(properties: Mapping[str, object], path: Path) -> ReleaseMetadata:
+    """Title and date from a PDF's or Word file's properties, overridden key by key by its sidecar.
+
+    ``properties`` holds ``title`` and ``date`` (a date, or a PDF date string such as
+    ``D:20230713120000``); empty values are ignored.
+    """
+    fields: dict[str, object] = {}
+    title = properties.get("title")
+    if isinstance(title, str) and title.strip():
+        fields["title"] = title.strip()
+    raw_date = properties.get("date")
+    if isinstance(raw_date, dt.date):
+        fields["date"] = raw_date
+    elif isinstance(raw_date, str) and (match := _PDF_DATE.match(raw_date.strip())):
+        try:
+            fields["date"] = dt.date(int(match[1]), int(match[2]), int(match[3]))
+        except ValueError:
+            pass  # an impossible date in the properties is ignored, not fatal
+    fields.update(read_sidecar(path))
+    return metadata_from_fields(fields, path)

@@ -31,6 +31,8 @@ class Release:
 
     ``declared_languages`` are the tags the file's metadata declared (empty when
     the languages were detected); sh labels of such releases are not guesses.
+    ``page_starts`` are the offsets where each page of a PDF begins (see ``corpus.pages``);
+    empty for releases without pages.
     """
 
     id: str
@@ -41,6 +43,7 @@ class Release:
     paragraphs: tuple[Paragraph, ...]
     path: str = ""
     declared_languages: tuple[str, ...] = ()
+    page_starts: tuple[int, ...] = ()
 
     @property
     def languages(self) -> tuple[str, ...]:

@@ -103,6 +103,8 @@ def release_content_hash(release: Release) -> str:
     }
     if release.declared_languages:  # left out when empty, so older hashes of such releases still match
         payload["declared_languages"] = list(release.declared_languages)
+    if release.page_starts:  # likewise: releases without pages keep their hashes
+        payload["page_starts"] = list(release.page_starts)
     return hashlib.sha256(json.dumps(payload, ensure_ascii=False, sort_keys=True).encode("utf-8")).hexdigest()
 
 

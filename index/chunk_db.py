@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from corpus.pages import PageRange, page_range
 from corpus.release import Release
 from index.chunking import Chunk
 from index.sentences import Sentence
@@ -33,7 +34,8 @@ CREATE TABLE IF NOT EXISTS releases (
     text TEXT NOT NULL,
     languages TEXT NOT NULL,
     content_hash TEXT NOT NULL,
-    declared_languages TEXT NOT NULL DEFAULT ''
+    declared_languages TEXT NOT NULL DEFAULT '',
+    page_starts TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS chunks (
     id INTEGER PRIMARY KEY,
@@ -59,6 +61,7 @@ class ChunkRecord:
     title: str
     date: dt.date | None
     source: str
+    pages: PageRange | None = None  # (first, last) page of a PDF release's chunk
 
 
 def open_writable(path: Path) -> sqlite3.Connection:
@@ -81,9 +84,11 @@ def insert_release(
 ) -> None:
     if not has_declared_languages(connection):  # a copy of an older generation's file, being updated
         connection.execute("ALTER TABLE releases ADD COLUMN declared_languages TEXT NOT NULL DEFAULT ''")
+    if not has_page_starts(connection):
+        connection.execute("ALTER TABLE releases ADD COLUMN page_starts TEXT NOT NULL DEFAULT ''")
     connection.execute(
-        "INSERT INTO releases (id, title, date, source, path, text, languages, content_hash, declared_languages) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO releases (id, title, date, source, path, text, languages, content_hash, declared_languages, "
+        "page_starts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             release.id,
             release.title,
@@ -94,6 +99,7 @@ def insert_release(
             json.dumps(list(release.languages)),
             content_hash,
             json.dumps(list(release.declared_languages)),
+            json.dumps(list(release.page_starts)) if release.page_starts else "",
         ),
     )
     connection.executemany(
@@ -131,6 +137,26 @@ def declared_languages(connection: sqlite3.Connection, release_id: str) -> tuple
         return ()
     tags = json.loads(row[0])
     return tuple(str(tag) for tag in tags) if isinstance(tags, list) else ()
+
+
+def has_page_starts(connection: sqlite3.Connection) -> bool:
+    """Whether the releases table stores page starts (generations before PDF support lack it: no pages)."""
+    return "page_starts" in release_columns(connection)
+
+
+def page_starts_of(connection: sqlite3.Connection, release_id: str) -> tuple[int, ...]:
+    """Offsets where each page of the release begins; () for releases without pages."""
+    if not has_page_starts(connection):
+        return ()
+    row = connection.execute("SELECT page_starts FROM releases WHERE id = ?", (release_id,)).fetchone()
+    return _page_starts(row[0]) if row else ()
+
+
+def _page_starts(raw: str | None) -> tuple[int, ...]:
+    if not raw:
+        return ()
+    values = json.loads(raw)
+    return tuple(int(value) for value in values) if isinstance(values, list) else ()
 
 
 def delete_releases(connection: sqlite3.Connection, release_ids: Iterable[str]) -> None:
@@ -226,18 +252,25 @@ def select_chunk_ids(
 
 def chunk_records(connection: sqlite3.Connection, chunk_ids: Sequence[int]) -> dict[int, ChunkRecord]:
     records: dict[int, ChunkRecord] = {}
+    pages = "r.page_starts" if has_page_starts(connection) else "''"
     for offset in range(0, len(chunk_ids), SQL_BATCH):
         batch = [int(i) for i in chunk_ids[offset : offset + SQL_BATCH]]
         marks = ",".join("?" * len(batch))
         rows = connection.execute(
             'SELECT c.id, c.release_id, c.ordinal, c.start, c."end", c.text, c.language, c.script, '
-            "r.title, r.date, r.source FROM chunks c JOIN releases r ON r.id = c.release_id "
+            f"r.title, r.date, r.source, {pages} FROM chunks c JOIN releases r ON r.id = c.release_id "
             f"WHERE c.id IN ({marks})",
             batch,
         )
-        for *chunk_fields, title, date, source in rows:
+        for *chunk_fields, title, date, source, page_starts in rows:
             chunk = Chunk(*chunk_fields)
-            records[chunk.id] = ChunkRecord(chunk, title, dt.date.fromisoformat(date) if date else None, source)
+            records[chunk.id] = ChunkRecord(
+                chunk,
+                title,
+                dt.date.fromisoformat(date) if date else None,
+                source,
+                page_range(_page_starts(page_starts), chunk.start, chunk.end),
+            )
     return records
 
 

@@ -148,10 +148,47 @@ def index_build_command(
     _print_report(report)
 
 
+@index_app.command("watch")
+@clean_errors
+def index_watch_command(
+    corpus: Annotated[Path | None, typer.Option("--corpus", help="Folder of release files to watch.")] = None,
+    debounce: Annotated[
+        float, typer.Option("--debounce", min=0.1, help="Seconds of quiet after a change before re-indexing.")
+    ] = 2.0,
+    home: HomeOption = None,
+    model: ModelOption = None,
+) -> None:
+    """Re-index whenever release files are added, changed or removed (Ctrl+C stops)."""
+    from index.encoder import load_encoder
+    from index.watch import WatchRound, watch_corpus
+
+    settings = settings_from(home, model).with_overrides(corpus_dir=corpus)
+    encoder = load_encoder(settings.model, settings)
+
+    def report(round_: WatchRound) -> None:
+        for problem in round_.problems:
+            error_console.print(f"[yellow]skipped[/] {escape(str(problem))}", highlight=False)
+        if round_.error:
+            error_console.print(f"[red]{escape(round_.error)}[/]", highlight=False)
+        if round_.report is not None:
+            done = round_.report
+            console.print(
+                f"{dt.datetime.now():%H:%M:%S} generation {done.generation}: {done.releases} releases "
+                f"(added {done.added}, replaced {done.replaced}, removed {done.removed}); "
+                f"watching {escape(str(settings.corpus_dir))}",
+                highlight=False,
+            )
+
+    try:
+        watch_corpus(settings, encoder, report, debounce=debounce)
+    except KeyboardInterrupt:
+        console.print("stopped watching")
+
+
 @index_app.command("add")
 @clean_errors
 def index_add_command(
-    file: Annotated[Path, typer.Argument(help="A release file (.txt, .md or .html with front matter).")],
+    file: Annotated[Path, typer.Argument(help="A release file (.txt, .md or .html with front matter; .pdf or .docx).")],
     home: HomeOption = None,
     model: ModelOption = None,
 ) -> None:
@@ -315,11 +352,18 @@ def search_command(
             highlight=False,
         )
         console.print(
-            f"    [dim]{escape(hit.source)} · release {escape(hit.release_id)} · chars {hit.start}–{hit.end}[/]",
+            f"    [dim]{escape(hit.source)} · release {escape(hit.release_id)} · "
+            f"{_page_prefix(hit.pages)}chars {hit.start}–{hit.end}[/]",
             highlight=False,
         )
         console.print(f"    “{escape(hit.text)}”", highlight=False)
         console.print()
+
+
+def _page_prefix(pages: tuple[int, int] | None) -> str:
+    from corpus.pages import page_label
+
+    return f"{page_label(pages)} · " if pages else ""
 
 
 def _date_option(value: str | None, option: str) -> dt.date | None:

@@ -52,6 +52,7 @@ class Hit:
     source: str
     passage_score: float | None = None  # the passage vector's cosine to the question (None: not computed)
     sentences: tuple[ScoredSentence, ...] = ()  # the passage's sentences with their cosines, in text order
+    pages: tuple[int, int] | None = None  # (first, last) page of a PDF release's passage; None without pages
 
     @property
     def best_sentence_score(self) -> float | None:
@@ -253,6 +254,7 @@ def _hits(
                 title=record.title,
                 date=record.date,
                 source=record.source,
+                pages=record.pages,
                 passage_score=passages.get(chunk_id),
                 sentences=sentences.get(chunk_id, ()),
             )

@@ -22,6 +22,7 @@ import pytest
 
 from tests.assistant.test_app import free_port
 from tests.conftest import REAL_MODEL_HOME, REPO_ROOT
+from tests.documents import write_pdf
 
 pytestmark = [pytest.mark.browser, pytest.mark.model]
 
@@ -42,6 +43,19 @@ FOLLOW_UP = "А кога беше тоа?"
 TITLE_000 = "IOM je organizovao sastanak šefova graničnih policija"
 TITLE_001 = "ИОМ организираше состанок со шефовите"
 XSS_QUESTION = "Granična policija je dobila nove termovizijske kamere za nadzor granice"
+PDF_TITLE = "A migrant resource centre opens in Bihać"
+PDF_PARAGRAPHS = [
+    PDF_TITLE,
+    "The International Organization for Migration opened a resource centre for migrants and asylum seekers "
+    "in Bihać on Monday, with a library, a laundry and rooms for language classes.",
+    "Volunteers from the local Red Cross will run evening classes in Bosnian and English for adults, and a "
+    "legal counsellor will be present twice a week to explain asylum procedures.",
+    "Children staying in the reception centres nearby can borrow books and games, and a nurse will check "
+    "on newly arrived families every morning before the classes begin.",
+    "The centre was paid for by the Government of Switzerland and will stay open every day of the year, "
+    "including public holidays, from eight in the morning until eight in the evening.",
+]
+PDF_QUESTION = "Koja vlada je platila centar za migrante u Bihaću?"
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +65,10 @@ def chat_server(tmp_path_factory: pytest.TempPathFactory, xss_corpus: Path) -> I
         pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium")
     home = tmp_path_factory.mktemp("browser-home")
     (home / "models").symlink_to(REAL_MODEL_HOME / "models", target_is_directory=True)
-    (home / "settings.json").write_text(json.dumps({"corpus_dir": str(xss_corpus)}), encoding="utf-8")
+    corpus = tmp_path_factory.mktemp("browser-corpus")
+    shutil.copytree(xss_corpus, corpus, dirs_exist_ok=True)
+    write_pdf(corpus / "resource-centre.pdf", PDF_PARAGRAPHS, title=PDF_TITLE)  # two pages, header, page numbers
+    (home / "settings.json").write_text(json.dumps({"corpus_dir": str(corpus)}), encoding="utf-8")
     port = free_port()
     env = {**os.environ, "ASSISTANT_HOME": str(home), "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False"}
     process = subprocess.Popen(
@@ -167,6 +184,22 @@ def test_the_markup_release_renders_inert(browser_page, chat_server):
     _, home = chat_server
     records = [json.loads(line) for line in (home / "feedback" / "feedback.jsonl").read_text().splitlines()]
     assert records[-1]["rating"] == "helpful" and records[-1]["question"] == FOLLOW_UP
+
+
+def test_a_pdf_quote_shows_its_page_and_the_viewer_its_page_breaks(browser_page):
+    page = browser_page
+    answer = ask(page, PDF_QUESTION, 4)
+    citations = answer.locator(".quote cite").all_inner_texts()
+    pdf_citations = [text for text in citations if text.startswith(PDF_TITLE)]
+    assert pdf_citations, citations
+    assert " · p. 2 · characters" in pdf_citations[0] or " · pp. 1–2 · characters" in pdf_citations[0]
+    page.click("#release-choice input")
+    page.get_by_role("option", name=PDF_TITLE, exact=False).first.click()
+    page.wait_for_selector("#viewer .page-break", timeout=60_000)
+    assert page.locator("#viewer .page-break").all_inner_texts() == ["p. 2"]
+    assert page.locator("#viewer .release-text mark").count() >= 1
+    assert "IOM press release" not in page.inner_text("#viewer")  # the running header is gone
+    screenshot(page, "chat-pdf-page.png")
 
 
 def test_gradio_client_gets_the_answer_the_python_function_gives(chat_server, real_encoder, monkeypatch):

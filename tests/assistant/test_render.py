@@ -142,3 +142,23 @@ def test_merge_spans(spans, expected):
 def test_marked_text_marks_offsets_relative_to_the_passage_start():
     markup = marked_text("abcdef", [(102, 104)], offset=100)
     assert html.unescape(markup) == "ab<mark>cd</mark>ef"
+
+
+def test_a_pdf_citation_shows_its_pages() -> None:
+    citation = Citation("T", "", "Bosnian", "r.pdf", "", start=1200, end=1800, pages=(2, 3), page="pp. 2–3")
+    assert citation.position == "pp. 2–3 · characters 1,200–1,800"
+    quote = Quote("1", "r", "x" * 600, 1200, 1800, 0.7, "bs", [], citation)
+    assert "pp. 2–3 · characters 1,200–1,800" in html.unescape(answer_html(Answer("q", "answered", "m", [quote])))
+    plain = Citation("T", "", "Bosnian", "r.txt", "", start=0, end=5)
+    assert plain.position == "characters 0–5"
+
+
+def test_the_release_viewer_marks_page_breaks_and_keeps_every_character() -> None:
+    text = "First page text.\n\nSecond <page> text.\n\nThird."
+    starts = (0, text.index("Second"), text.index("Second"), text.index("Third"))  # page 2 left no text
+    markup = release_html("Title", text, [(text.index("Second"), text.index("Third"))], starts)
+    assert markup.count('class="page-break"') == 2
+    assert 'data-page="3"' in markup and 'data-page="4"' in markup and 'data-page="2"' not in markup
+    visible = html.unescape(markup.replace("<br>", "\n"))
+    assert "<mark>Second <page> text.\n\n</mark>" in visible
+    assert release_html("Title", text, []) == release_html("Title", text, [], ())

@@ -161,6 +161,7 @@ def test_bad_files_reported_by_name_with_reason(messy_load: tuple[Path, CorpusLo
         "duplicate.md": f"duplicate release id 000_83b26767b1992471, also in {root / '000_83b26767b1992471.txt'}",
         "only_boilerplate.txt": "no text left after removing boilerplate (menus, navigation, repeated lines)",
         "traversal.md": reasons["traversal.md"],
+        "notes.pdf": "truncated or damaged PDF (no end-of-file marker): the file was cut off; copy it again",
     }
     assert reasons["bad_front_matter.md"].startswith("malformed front matter (")
     assert reasons["traversal.md"].startswith("invalid release id '../../etc/passwd'")

@@ -44,7 +44,7 @@ def test_metadata_only_file(tmp_path: Path) -> None:
 
 
 def test_unsupported_suffix(tmp_path: Path) -> None:
-    path = tmp_path / "r.pdf"
-    path.write_bytes(b"%PDF")
-    with pytest.raises(CorpusFileError, match=r"unsupported file type '\.pdf'"):
+    path = tmp_path / "r.odt"
+    path.write_bytes(b"PK")
+    with pytest.raises(CorpusFileError, match=r"unsupported file type '\.odt'"):
         read_source(path)

@@ -189,3 +189,18 @@ def test_migrate_to_milvus_lite_and_back_keeps_search_results(run, built_home: P
     assert back.exit_code == 0 and "backend faiss" in run("index", "status").stdout
     assert_one_red_line(run("index", "migrate", "--to", "faiss"), "already in faiss")
     assert_one_red_line(run("index", "migrate", "--to", "gopher://x"), "unsupported vector store")
+
+
+def test_search_prints_the_page_of_a_pdf_passage(run, assistant_home: Path, tmp_path: Path) -> None:
+    from tests.documents import RELEASES, write_pdf
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(next(REPO_CORPUS.glob("000_*")), corpus)
+    write_pdf(corpus / "kamere.pdf", RELEASES["bs"]["paragraphs"])  # type: ignore[arg-type]
+    assert run("index", "build", "--corpus", str(corpus), "--model", "fake:64").exit_code == 0
+    result = run("search", "termalne kamere Granična policija", "--model", "fake:64", "--release", "kamere")
+    assert result.exit_code == 0, result.output
+    assert "release kamere · p. 1 · chars 0–" in result.stdout or "release kamere · pp. 1–2 · chars 0–" in result.stdout
+    other = run("search", "border police", "--model", "fake:64", "--release", "000_83b26767b1992471")
+    assert "· chars " in other.stdout and "p. " not in other.stdout.split("release 000_")[1].split("chars")[0]

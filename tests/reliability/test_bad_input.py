@@ -284,9 +284,15 @@ def test_release_id_with_path_traversal(tmp_path: Path, indexed: IndexedHome):
 
 
 def test_unsupported_file_type_given_to_index_add(tmp_path: Path, indexed: IndexedHome):
+    odt = tmp_path / "release.odt"
+    odt.write_bytes(b"PK\x03\x04")
+    assert_clean_failure(indexed.cli("index", "add", str(odt), "--model", FAKE_MODEL), "unsupported file type '.odt'")
+
+
+def test_truncated_pdf_given_to_index_add(tmp_path: Path, indexed: IndexedHome):
     pdf = tmp_path / "release.pdf"
     pdf.write_bytes(b"%PDF-1.7\n")
-    assert_clean_failure(indexed.cli("index", "add", str(pdf), "--model", FAKE_MODEL), "unsupported file type '.pdf'")
+    assert_clean_failure(indexed.cli("index", "add", str(pdf), "--model", FAKE_MODEL), "truncated or damaged PDF")
     indexed.assert_unchanged()
 
 
