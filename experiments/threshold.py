@@ -77,12 +77,12 @@ def measure_no_answer(assistant) -> dict:
 
     golden = load_golden()
     groups: dict[str, list[tuple[str, float, str]]] = {"answerable": [], "on_topic_unanswerable": [], "off_topic": []}
-    for question in golden:
-        score, release = best_relevance(assistant, question.text)
-        groups["answerable" if question.answerable else "on_topic_unanswerable"].append((question.text, score, release))
-    for text in OFF_TOPIC_QUESTIONS:
+    answered: dict[str, int] = {name: 0 for name in groups}  # by the chat itself: the score gate and the year check
+    asked = [(q.text, "answerable" if q.answerable else "on_topic_unanswerable") for q in golden]
+    for text, group in asked + [(text, "off_topic") for text in OFF_TOPIC_QUESTIONS]:
         score, release = best_relevance(assistant, text)
-        groups["off_topic"].append((text, score, release))
+        groups[group].append((text, score, release))
+        answered[group] += assistant.ask(text)[0].status == "answered"
     scores = {name: [score for _, score, _ in rows] for name, rows in groups.items()}
     negatives = scores["on_topic_unanswerable"] + scores["off_topic"]
     return {
@@ -94,6 +94,7 @@ def measure_no_answer(assistant) -> dict:
             name: f"{sum(value >= NO_ANSWER_THRESHOLD for value in values)}/{len(values)} answered"
             for name, values in scores.items()
         },
+        "chat_outcome": {name: f"{answered[name]}/{len(values)} answered" for name, values in scores.items()},
         "questions": {name: [[text, round(score, 4), release] for text, score, release in rows] for name, rows in groups.items()},
     }
 

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from assistant.related import (
+    IN_ORDER_SHARE,
     Alignment,
     BlockVectors,
     align,
@@ -122,3 +123,19 @@ def test_related_releases_use_the_nearest_candidates_but_pair_scores_stay_comple
     assert set(related.scores("Y")) == {"Y", "Z"}
     assert [item.release.release_id for item in related.other_versions("Y")] == ["Z"]  # X not a candidate
     assert len(related.pair_scores()) == 3
+
+
+def test_translations_whose_sentences_look_alike_are_linked_by_their_order():
+    # Hand-built: 5 sentences that all resemble each other (a list of similar items). Each is its
+    # translation's best match (cosine 1, same position), but every other sentence scores 1/1.09 = 0.917:
+    # margin 0.083 < 0.10.
+    base = np.eye(6, dtype=np.float32)[:5] * 0.3 + np.array([0, 0, 0, 0, 0, 1], dtype=np.float32)
+    first = base / np.linalg.norm(base, axis=1, keepdims=True)
+    second = first.copy()
+    alignment = align(first, second)
+    assert alignment.aligned == 0 and alignment.share == 0.0  # the margin rule aligns none
+    assert alignment.in_order == pytest.approx(1.0) and alignment.same_story()
+    reversed_order = align(first, second[::-1].copy())  # the same matches, but in the opposite order
+    assert reversed_order.in_order == pytest.approx(1 / 5)  # only the middle sentence stays in place
+    assert not reversed_order.same_story()
+    assert Alignment(0.0, 0, IN_ORDER_SHARE).same_story() and not Alignment(0.0, 0, IN_ORDER_SHARE - 0.01).same_story()
