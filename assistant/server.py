@@ -61,7 +61,7 @@ def serve(
     ``auth`` is ``user:password`` for HTTP basic auth. ``block=False`` returns the
     running Gradio app (tests); otherwise this call serves until interrupted.
     """
-    from assistant.app import CSS, build_app
+    from assistant.app import CSS, PAGE_SCRIPT, build_app
     from assistant.questions import prepare_language_detector
     from assistant.service import Assistant
     from index.encoder import load_encoder
@@ -91,6 +91,7 @@ def serve(
         ssr_mode=False,
         footer_links=["api"],
         css=CSS,
+        js=PAGE_SCRIPT,  # copy and export buttons
         prevent_thread_lock=True,
         quiet=True,
     )

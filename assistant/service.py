@@ -259,7 +259,9 @@ class Assistant:
         options = options or SearchOptions()
         checked = check_question(question)
         if not checked.ok:
-            return Answer(question=question or "", status="invalid", message=checked.message), conversation
+            invalid = Answer(question=question or "", status="invalid", message=checked.message)
+            invalid.message_key, invalid.message_values = checked.message_key or checked.problem, dict(checked.values)
+            return invalid, conversation
         try:
             filters = build_filters(options)
         except OptionsError as error:
@@ -364,7 +366,7 @@ def _json_list(text: str) -> list[str]:
 
 def error_answer(question: str) -> Answer:
     """What the user sees when answering failed unexpectedly (details go to the log)."""
-    return Answer(question=question or "", status="error", message=message("error"))
+    return Answer(question=question or "", status="error", message=message("error"), message_key="error")
 
 
 def relevance(hits: Sequence[Hit]) -> dict[int, float]:

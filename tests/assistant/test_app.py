@@ -72,7 +72,7 @@ def test_ratings_append_a_feedback_line_for_the_rated_reply(fake_assistant: Assi
     history, session, *_ = ask(handlers, "And when was that?", session, history)
     assert "Helpful" in handlers.rate_last(session, "helpful")
     first_reply = gr.LikeData(None, {"index": 1, "value": history[1]["content"], "liked": False})
-    handlers.rate_message(session, first_reply)
+    handlers.rate_message(session, "en", first_reply)
     records = list(read_feedback(path))
     assert [record["rating"] for record in records] == ["helpful", "not_helpful"]
     assert records[0]["question"] == "And when was that?"
