@@ -50,9 +50,12 @@ PAGE_SCRIPT = """
   };
   document.addEventListener('click', async (event) => {
     const button = event.target.closest('button.copy-citation, button.copy-answer');
-    if (!button || !button.dataset.copy) return;
+    const hidden = button && button.parentElement.querySelector('.copy-text');
+    if (!hidden) return;
     event.preventDefault();
-    await copyText(button.dataset.copy);
+    // The hidden span holds the text escaped, its line breaks as <br>.
+    const text = Array.from(hidden.childNodes).map((node) => node.nodeName === 'BR' ? '\\n' : node.textContent).join('');
+    await copyText(text);
     button.classList.add('copied');
     setTimeout(() => button.classList.remove('copied'), 1500);
   });
@@ -78,6 +81,7 @@ CSS = """
 .answer button.copy-citation, .answer button.copy-answer { font-size: 0.8em; margin: 0.3em 0; padding: 0.1em 0.6em;
   border: 1px solid #8aa; border-radius: 4px; background: transparent; cursor: pointer; }
 .answer button.copied { background: #dfe; }
+.answer .copy-text { display: none; }
 .release-text { max-height: 480px; overflow-y: auto; line-height: 1.5; }
 .answer strong, .sources strong, .release-view h3 { font-weight: 600; } /* the bundled font's bold weight */
 """

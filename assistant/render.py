@@ -23,7 +23,6 @@ _SPECIAL = '&<>"\'`*_[](){}#!|~$\\:=+-.'
 _ESCAPES = {ord(character): f"&#{ord(character)};" for character in _SPECIAL}
 _ESCAPES[ord("\n")] = "<br>"
 _ESCAPES[ord("\r")] = ""
-_ATTRIBUTE_ESCAPES = {**_ESCAPES, ord("\n"): "&#10;"}
 
 STATUS_CLASSES = {"answered": "answered", "no_answer": "no-answer", "invalid": "invalid", "error": "error"}
 
@@ -68,12 +67,6 @@ def merge_spans(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
     return merged
 
 
-def attribute(text: str) -> str:
-    """``text`` as a double-quoted attribute value on one line: like :func:`escape_text`, with
-    line breaks as references too (the browser decodes them all back)."""
-    return text.translate(_ATTRIBUTE_ESCAPES)
-
-
 def citation_html(quote: Quote, ui: str = "en", pages: PageRange | None = None) -> str:
     """The citation under a quote: :func:`assistant.citation.citation_parts`, escaped, the source linked."""
     title, date, language, where, *rest = citation_parts(quote.citation, pages, ui)
@@ -89,8 +82,15 @@ def citation_html(quote: Quote, ui: str = "en", pages: PageRange | None = None) 
 
 
 def copy_button(css_class: str, label: str, text: str) -> str:
-    """A button the page's script copies ``data-copy`` from (no inline handler: the Chatbot strips them)."""
-    return f'<button type="button" class="{css_class}" data-copy="{attribute(text)}">{escape_text(label)}</button>'
+    """A button and, hidden beside it, the text the page script copies when it is clicked.
+
+    The Chatbot's sanitiser strips inline handlers and every attribute but ``class`` and
+    ``type`` (``data-*`` and ``value`` too), so the text travels as an escaped hidden span.
+    """
+    return (
+        f'<span class="copy-box"><button type="button" class="{css_class}">{escape_text(label)}</button>'
+        f'<span class="copy-text">{escape_text(text)}</span></span>'
+    )
 
 
 def quote_html(quote: Quote, ui: str = "en", pages: PageRange | None = None) -> str:
