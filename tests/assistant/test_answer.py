@@ -165,3 +165,29 @@ def test_the_answer_serialises_to_json_with_its_structure():
     assert data["quotes"][0]["text"] == TEXT_B[0:62]
     assert data["sources"][0]["release_id"] == "B"
     assert data["other_versions"] == []
+
+
+def _with_sentences(hit, *spans_and_headline):
+    sentences = tuple(ScoredSentence(start, end, 0.5, headline) for start, end, headline in spans_and_headline)
+    return dataclasses.replace(hit, sentences=sentences)
+
+
+def test_a_title_line_alone_is_never_quoted():
+    title = hit_b(1, 0, 62, 0.95, rank=1)
+    title = _with_sentences(title, (0, 62, True))  # the whole passage is a headline
+    body = _with_sentences(hit_b(2, 63, len(TEXT_B), 0.7, rank=2), (63, len(TEXT_B), False))
+    chosen = select_hits([title, body], {1: 0.95, 2: 0.7}, max_quotes=3, threshold=0.5)
+    assert [hit.chunk_id for hit in chosen] == [2]  # the body counts even below 0.8 x the title's score
+
+
+def test_a_fragment_without_a_full_sentence_is_not_quoted():
+    fragment = hit_b(1, 0, 40, 0.9, rank=1)  # cut mid-sentence, no end mark
+    assert select_hits([fragment], {1: 0.9}, max_quotes=3, threshold=0.5) == []
+
+
+def test_the_same_text_is_quoted_once_even_from_two_releases():
+    twin_text = TEXT_A[0:81]
+    twin = make_hit(9, "C", twin_text, 0, 0.79, rank=2, title="Copy of A")
+    hits = [hit_a(1, 0, 81, 0.8, rank=1), twin, hit_b(2, 0, 62, 0.78, rank=3)]
+    chosen = select_hits(hits, {1: 0.8, 9: 0.79, 2: 0.78}, max_quotes=3, threshold=0.5)
+    assert [hit.chunk_id for hit in chosen] == [1, 2]
