@@ -16,7 +16,7 @@ ATTACKS = (
     "![p](https://evil.example/p.png)",
     "$$\\alert$$ `code` **bold** <!-- c -->",
 )
-ALLOWED_TAGS = {"div", "p", "blockquote", "mark", "cite", "strong", "a", "br", "ul", "ol", "li", "em", "h3", "button"}
+ALLOWED_TAGS = {"div", "p", "blockquote", "mark", "cite", "strong", "a", "br", "ul", "ol", "li", "em", "h3", "button", "span"}
 
 
 class TagCollector(HTMLParser):
