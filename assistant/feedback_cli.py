@@ -69,15 +69,7 @@ def propose_golden_command(
     """Write golden-set candidates from Helpful answers; list Not helpful answers as misses to review."""
     from assistant.feedback_review import propose, write_candidates
 
-    ratings = _ratings(file)
-    known: list[str] = []
-    try:  # questions the shipped set already has are not proposed again
-        from evaluation.golden_set import GOLDEN_FILE, load_golden
-
-        known = [question.text for question in load_golden(GOLDEN_FILE)]
-    except ImportError:
-        pass
-    proposal = propose(ratings, known)
+    proposal = propose(_ratings(file))
     for reason in proposal.skipped:
         error_console.print(f"[yellow]not proposed[/] {terminal_text(reason)}", highlight=False)
     write_candidates(out, proposal.candidates)

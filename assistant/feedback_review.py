@@ -141,7 +141,7 @@ def propose(ratings: Iterable[Rating], known_questions: Sequence[str] = ()) -> P
         key = " ".join(rating.question.split()).casefold()
         best = max((quote for quote in rating.quotes if quote.highlight.strip()), key=lambda q: q.score, default=None)
         if key in seen:
-            proposal.skipped.append(f"line {rating.line}: the question is already in the golden set or proposed")
+            proposal.skipped.append(f"line {rating.line}: the question is already proposed (or known)")
             continue
         if best is None:
             proposal.skipped.append(f"line {rating.line}: no highlighted quote recorded (a rating older than quotes)")
