@@ -114,6 +114,7 @@ def test_the_export_downloads_json_holding_every_citation_shown(macedonian_page)
     with page.expect_download(timeout=LABEL_MS) as download:
         page.click("#export-json")
     assert download.value.suggested_filename.endswith(".json")
+    assert download.value.url.startswith("blob:")  # made in the page: no file route on the server
     data = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
     exported = [quote for turn in data["turns"] for quote in turn["quotes"]]
     assert [turn["question"] for turn in data["turns"]] == [MACEDONIAN_QUESTION, SECOND_QUESTION]
