@@ -260,7 +260,7 @@ class ChatHandlers:
         return [
             ui,
             header_html(ui),
-            gr.update(label=ui_text("ui_language", ui)),
+            gr.update(label=ui_text("ui_language", ui), value=ui),
             gr.update(label=ui_text("chat", ui), value=rendered_history(history, session, ui)),
             gr.update(label=ui_text("question_label", ui), placeholder=ui_text("question_placeholder", ui)),
             gr.update(value=ui_text("ask", ui)),

@@ -75,6 +75,18 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "mk": "Вашето прашање има {length} знаци; искористени се само првите {limit}.",
         "sr-Cyrl": "Ваше питање има {length} знакова; искоришћено је само првих {limit}.",
     },
+    "bad_date": {
+        "en": "{field} must be a date written YYYY-MM-DD, e.g. 2022-06-14 (got “{value}”).",
+        "sh": "{field}: datum se piše GGGG-MM-DD, npr. 2022-06-14 (upisano je „{value}“).",
+        "mk": "{field}: датумот се пишува ГГГГ-ММ-ДД, на пр. 2022-06-14 (внесено е „{value}“).",
+        "sr-Cyrl": "{field}: датум се пише ГГГГ-ММ-ДД, нпр. 2022-06-14 (уписано је „{value}“).",
+    },
+    "dates_reversed": {
+        "en": "The start date ({start}) is after the end date ({end}).",
+        "sh": "Početni datum ({start}) je poslije krajnjeg datuma ({end}).",
+        "mk": "Почетниот датум ({start}) е по крајниот датум ({end}).",
+        "sr-Cyrl": "Почетни датум ({start}) је после крајњег датума ({end}).",
+    },
     "error": {
         "en": "Sorry, something went wrong while answering. Please try again; if it keeps happening, tell the administrator.",
         "sh": "Izvinite, došlo je do greške pri odgovaranju. Pokušajte ponovo; ako se ponavlja, javite administratoru.",

@@ -110,8 +110,11 @@ def reply_text(answer: Answer, ui: str = "en") -> str:
             releases=plural(len(answer.sources), "n_releases", ui),
         )
     if answer.message_key:
+        values = dict(answer.message_values)
+        if isinstance(values.get("field"), str):  # a field name is a catalogue key itself
+            values["field"] = ui_text(values["field"], ui)
         try:
-            return ui_text(answer.message_key, ui, **answer.message_values)
+            return ui_text(answer.message_key, ui, **values)
         except (KeyError, IndexError, ValueError):
             pass
     return answer.message

@@ -142,7 +142,7 @@ def test_switching_the_language_relabels_everything_and_keeps_the_conversation(f
     handlers = ChatHandlers(fake_assistant, tmp_path / "feedback.jsonl")
     history, session, *_ = ask(handlers, "What equipment did the European Union donate?")
     updates = handlers.relabel("sr-Cyrl", history, session)
-    assert updates[0] == "sr-Cyrl"
+    assert updates[0] == "sr-Cyrl" and updates[2]["value"] == "sr-Cyrl"  # the switch shows the language
     chat = updates[3]
     assert len(chat["value"]) == len(history) == 2
     assert chat["value"][0] == history[0]  # the question as it was asked

@@ -64,6 +64,7 @@ def shown_citations(page) -> list[str]:
 def test_a_macedonian_browser_gets_the_macedonian_interface(macedonian_page):
     page = macedonian_page
     assert page.inner_text("#header h2") == "Асистент за соопштенија за медиуми"
+    assert page.locator("#ui-language label:has-text('Македонски') input").is_checked()
     assert page.get_attribute("#question textarea", "placeholder").startswith("пр. Кој го организираше")
     assert page.inner_text("#helpful") == "Корисно" and page.inner_text("#not-helpful") == "Не е корисно"
     assert page.inner_text("#export-json") == "Извези како JSON"
@@ -103,6 +104,7 @@ def test_the_switch_changes_to_serbian_cyrillic_and_keeps_the_conversation(maced
     assert page.locator("#chat .answer .message").first.inner_text().startswith("Дословно цитирано:")
     assert all(" · знакови " in citation for citation in shown_citations(page))
     assert page.inner_text("#header h2") == "Асистент за саопштења за медије"
+    assert page.locator("#ui-language label:has-text('Српски') input").is_checked()
     screenshot(page, "chat-serbian-cyrillic.png")
 
 

@@ -142,3 +142,18 @@ def test_merge_spans(spans, expected):
 def test_marked_text_marks_offsets_relative_to_the_passage_start():
     markup = marked_text("abcdef", [(102, 104)], offset=100)
     assert html.unescape(markup) == "ab<mark>cd</mark>ef"
+
+
+@pytest.mark.parametrize(
+    ("key", "values", "ui", "expected"),
+    [
+        ("no_answer", {}, "mk", "Ниту еден пасус од соопштенијата за медиуми не одговара на ова прашање."),
+        ("bad_date", {"field": "date_from", "value": "14.6."}, "sr-Cyrl", "Од датума: датум се пише ГГГГ-ММ-ДД"),
+        ("unsupported_language", {"found": "German"}, "sh", "Pitanja moraju biti na bosanskom"),
+        ("error", {}, "mk", "Се извинуваме, настана грешка"),
+    ],
+)
+def test_fixed_replies_are_shown_in_the_interface_language(key, values, ui, expected):
+    answer = Answer("q", "invalid", "English text", message_key=key, message_values=values)
+    assert expected in html.unescape("".join(parse(answer_html(answer, ui)).text))
+    assert "English text" in "".join(parse(answer_html(Answer("q", "invalid", "English text"), ui)).text)
