@@ -30,6 +30,7 @@ from assistant.feedback import append_feedback, make_record, quote_records
 from assistant.followup import Conversation
 from assistant.languages import FILTER_CHOICES
 from assistant.messages import UI_CODES, UI_LANGUAGES, language_label, ui_language_from_browser, ui_text
+from assistant.page import BROWSER_LANGUAGES_SCRIPT, SAVE_SCRIPT
 from assistant.render import answer_html, escape_text, release_html, sources_html
 from assistant.service import Assistant, SearchOptions, error_answer
 
@@ -38,55 +39,6 @@ log = logging.getLogger(__name__)
 DEFAULT_CONCURRENCY_LIMIT = 16
 MAX_SHOWN_QUESTION_CHARS = 600  # the chat echoes at most this much of a pasted question
 TITLE = "Press release assistant"
-# Runs once in the page: the copy buttons inside chat messages (the Chatbot strips inline
-# handlers, so one listener serves them all) and saving an exported conversation from memory.
-PAGE_SCRIPT = """
-() => {
-  const copyText = async (text) => {
-    if (navigator.clipboard && window.isSecureContext) { await navigator.clipboard.writeText(text); return; }
-    const area = document.createElement('textarea');
-    area.value = text; area.setAttribute('readonly', ''); area.style.position = 'fixed'; area.style.opacity = '0';
-    document.body.appendChild(area); area.select(); document.execCommand('copy'); area.remove();
-  };
-  document.addEventListener('click', async (event) => {
-    const button = event.target.closest('button.copy-citation, button.copy-answer');
-    const hidden = button && button.parentElement.querySelector('.copy-text');
-    if (!hidden) return;
-    event.preventDefault();
-    // The hidden span holds the text escaped, its line breaks as <br>.
-    const text = Array.from(hidden.childNodes).map((node) => node.nodeName === 'BR' ? '\\n' : node.textContent).join('');
-    await copyText(text);
-    button.classList.add('copied');
-    setTimeout(() => button.classList.remove('copied'), 1500);
-  });
-  window.pressAssistantSave = (payload) => {
-    if (!payload) return;
-    const file = JSON.parse(payload);
-    const url = URL.createObjectURL(new Blob([file.content], {type: file.mime + ';charset=utf-8'}));
-    const link = document.createElement('a');
-    link.href = url; link.download = file.name; document.body.appendChild(link); link.click(); link.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 10000);
-  };
-}
-"""
-SAVE_SCRIPT = "(payload) => { window.pressAssistantSave(payload); }"
-BROWSER_LANGUAGES_SCRIPT = "(current) => [(navigator.languages || [navigator.language]).join(',')]"
-CSS = """
-.answer .quote { margin: 0.6em 0 1em 0; }
-.answer blockquote { border-left: 3px solid #8aa; margin: 0; padding: 0.3em 0.8em; white-space: normal; }
-.answer mark, .release-text mark { background: #ffe58a; color: inherit; padding: 0 1px; }
-.answer cite.citation { display: block; font-size: 0.85em; font-style: normal; opacity: 0.85; margin-top: 0.3em; }
-.answer .notice { color: #a15c00; }
-.answer.no-answer .message, .answer.invalid .message, .answer.error .message { font-weight: 600; }
-.answer button.copy-citation, .answer button.copy-answer { font-size: 0.8em; margin: 0.3em 0; padding: 0.1em 0.6em;
-  border: 1px solid #8aa; border-radius: 4px; background: transparent; cursor: pointer; }
-.answer button.copied { background: #dfe; }
-.answer .copy-text { display: none; }
-.release-text { max-height: 480px; overflow-y: auto; line-height: 1.5; }
-.answer strong, .sources strong, .release-view h3 { font-weight: 600; } /* the bundled font's bold weight */
-"""
-
-
 @dataclass
 class ChatSession:
     """Per-browser-session state: the conversation and the answer behind each chat message."""
@@ -303,7 +255,7 @@ class ChatHandlers:
 def build_app(assistant: Assistant, feedback_path: Path) -> gr.Blocks:
     """The chat app for ``assistant``; ratings are appended to ``feedback_path``.
 
-    Launch it with ``js=PAGE_SCRIPT`` (``assistant.server.serve`` does) for the copy and export buttons.
+    Launch it with ``css=`` and ``js=`` from :mod:`assistant.page` (``assistant.server.serve`` does) for the copy and export buttons.
     """
     handlers = ChatHandlers(assistant, feedback_path)
     en = "en"

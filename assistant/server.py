@@ -61,7 +61,8 @@ def serve(
     ``auth`` is ``user:password`` for HTTP basic auth. ``block=False`` returns the
     running Gradio app (tests); otherwise this call serves until interrupted.
     """
-    from assistant.app import CSS, PAGE_SCRIPT, build_app
+    from assistant.app import build_app
+    from assistant.page import CSS, PAGE_SCRIPT
     from assistant.questions import prepare_language_detector
     from assistant.service import Assistant
     from index.encoder import load_encoder
