@@ -231,9 +231,9 @@ class ChatHandlers:
             gr.update(label=ui_text("release_choice", ui), choices=release_choices(last, ui)),
         ]
 
-    def start(self, browser_languages: str | None, history: list[dict] | None, session: ChatSession | None) -> list[Any]:
-        """Page load: the interface in the browser's language."""
-        return self.relabel(ui_language_from_browser(browser_languages or ""), history, session)
+    def start(self, browser_languages: str | None) -> list[Any]:
+        """Page load (a new, empty conversation): the interface in the browser's language."""
+        return self.relabel(ui_language_from_browser(browser_languages or ""), None, None)
 
     def api_ask(
         self,
@@ -349,7 +349,7 @@ def build_app(assistant: Assistant, feedback_path: Path) -> gr.Blocks:
         relabel = _never_raise(lambda *_: [gr.update() for _ in labelled])
         # UI events are private; their api names are set so none can take the public "ask".
         demo.load(
-            relabel(handlers.start), [browser_languages, chatbot, session], labelled,
+            relabel(handlers.start), [browser_languages], labelled,
             js=BROWSER_LANGUAGES_SCRIPT, api_name="ui_start", api_visibility="private",
         )
         switch.input(

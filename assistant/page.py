@@ -39,6 +39,7 @@ PAGE_SCRIPT = """
 }
 """
 SAVE_SCRIPT = "(payload) => { window.pressAssistantSave(payload); }"
+# The browser's language list ("mk-MK,mk,en-US"), sent to the page-load handler.
 BROWSER_LANGUAGES_SCRIPT = "(current) => [(navigator.languages || [navigator.language]).join(',')]"
 CSS = """
 .answer .quote { margin: 0.6em 0 1em 0; }

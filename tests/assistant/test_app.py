@@ -150,7 +150,7 @@ def test_switching_the_language_relabels_everything_and_keeps_the_conversation(f
     assert chat["label"] == "Разговор"
     assert updates[5]["value"] == "Питај"
     assert session.last_answer.quotes  # the session itself is untouched
-    start = handlers.start("mk-MK,en;q=0.8", history, session)
+    start = handlers.start("mk-MK,en;q=0.8")
     assert start[0] == "mk" and start[5]["value"] == "Прашај"
     reply = handlers.ask("Kada?", history, session, [], "", "", 3, "mk")[0][-1]["content"]
     assert "Продолжение на прашањето" in reply
