@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import PurePath
@@ -35,6 +36,8 @@ RELATIVE_QUOTE_FLOOR = 0.8
 
 # invalid: the question or filters were refused; error: answering failed unexpectedly.
 STATUSES = ("answered", "no_answer", "invalid", "error")
+# A full sentence ends with one of these marks, maybe followed by closing quotes or brackets.
+_SENTENCE_END = re.compile(r"[.!?…:][\"'”’»“)\]]*(?:\s|$)")
 
 
 class ReleaseTexts(Protocol):
@@ -63,11 +66,6 @@ class Citation:
     end: int
     pages: tuple[int, int] | None = None  # (first, last) page for a PDF release, else None
     page: str = ""  # the pages as cited: "p. 2" or "pp. 2–3" ("" without pages)
-
-    @property
-    def position(self) -> str:
-        characters = f"characters {self.start:,}–{self.end:,}"
-        return f"{self.page} · {characters}" if self.page else characters
 
 
 @dataclass(frozen=True)
@@ -121,6 +119,10 @@ class Answer:
     previous_question: str | None = None
     best_score: float | None = None
     index_generation: str = ""  # the index generation the quotes come from
+    # The catalogue key of ``message`` (assistant.messages) and its values, so the chat can
+    # show the same reply in its interface language; "" for a message outside the catalogue.
+    message_key: str = ""
+    message_values: dict[str, str | int] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -149,30 +151,32 @@ def select_hits(
     max_quotes: int,
     threshold: float,
 ) -> list[Hit]:
-    """Hits to quote, in retrieval order: relevant enough, close to the best, few per release, no overlaps.
+    """Hits to quote, in retrieval order: worth reading, relevant enough, few per release, no repeats.
 
-    ``relevance`` maps chunk ids to the model's question–passage cosine; a hit is quoted
-    only if it reaches ``threshold`` and ``RELATIVE_QUOTE_FLOOR`` of the best relevance.
+    ``relevance`` maps chunk ids to the model's question–passage cosine. Only passages holding at
+    least one full body sentence can be quoted (a title or headline line alone is not a quote, see
+    :func:`quotable`); among them a hit is quoted only if it reaches ``threshold`` and
+    ``RELATIVE_QUOTE_FLOOR`` of the best relevance. A passage overlapping a chosen one of the
+    same release, or whose text repeats a chosen quote (the same paragraph in two releases), is
+    left out.
     """
-    if not hits:
+    candidates = [hit for hit in hits if quotable(hit)]
+    if not candidates:
         return []
-    best = max(relevance.get(hit.chunk_id, float("-inf")) for hit in hits)
+    best = max(relevance.get(hit.chunk_id, float("-inf")) for hit in candidates)
     if best < threshold:
         return []
     floor = max(threshold, best * RELATIVE_QUOTE_FLOOR)
     chosen: list[Hit] = []
     per_release: dict[str, int] = {}
-    with_body = {hit.release_id for hit in hits if not headline_only(hit) and relevance.get(hit.chunk_id, -1.0) >= floor}
-    for hit in sorted(hits, key=lambda hit: hit.rank):
+    for hit in sorted(candidates, key=lambda hit: hit.rank):
         if len(chosen) >= max_quotes:
             break
         if relevance.get(hit.chunk_id, float("-inf")) < floor:
             continue
-        if headline_only(hit) and hit.release_id in with_body:
-            continue  # a title alone, when a passage of the same release is quoted
         if per_release.get(hit.release_id, 0) >= MAX_QUOTES_PER_RELEASE:
             continue
-        if any(_overlaps(hit, other) for other in chosen):
+        if any(_overlaps(hit, other) or _repeats(hit, other) for other in chosen):
             continue
         chosen.append(hit)
         per_release[hit.release_id] = per_release.get(hit.release_id, 0) + 1
@@ -226,6 +230,20 @@ def headline_only(hit: Hit) -> bool:
     return bool(hit.sentences) and all(sentence.headline for sentence in hit.sentences)
 
 
+def quotable(hit: Hit) -> bool:
+    """Whether a passage holds at least one full sentence of body text.
+
+    A headline or title line is not one, nor is a fragment without an end mark (a passage cut
+    after a heading). Passages of a generation without sentence offsets are judged on their text.
+    """
+    inside = [s for s in hit.sentences if hit.start <= s.start and s.end <= hit.end]
+    body = [sentence for sentence in inside if not sentence.headline]
+    if inside and not body:
+        return False
+    texts = [hit.text[s.start - hit.start : s.end - hit.start] for s in body] if body else [hit.text]
+    return any(_SENTENCE_END.search(text) for text in texts)
+
+
 def compose_answer(
     question: str,
     hits: Sequence[Hit],
@@ -251,7 +269,13 @@ def compose_answer(
     chosen = select_hits(hits, relevance, max_quotes, threshold)
     verified = [hit for hit in chosen if verify_quote(hit, releases)]
     if not verified:
-        return Answer(question=question, status="no_answer", message=message("no_answer", reply_language), best_score=best)
+        return Answer(
+            question=question,
+            status="no_answer",
+            message=message("no_answer", reply_language),
+            best_score=best,
+            message_key="no_answer",
+        )
     scores = sentence_scores if sentence_scores is not None else {hit.chunk_id: hit.sentences for hit in verified}
     quotes = [
         _quote(hit, relevance[hit.chunk_id], releases, scores.get(hit.chunk_id, ()), hit.release_id in uncertain_language)
@@ -331,6 +355,12 @@ def _summary(quote_count: int, release_count: int) -> str:
     passages = "passage" if quote_count == 1 else "passages"
     releases = "release" if release_count == 1 else "releases"
     return f"{quote_count} {passages} from {release_count} {releases}, quoted verbatim."
+
+
+def _repeats(first: Hit, second: Hit) -> bool:
+    """Whether one passage's text (spacing and case aside) is the other's or lies inside it."""
+    one, two = " ".join(first.text.split()).casefold(), " ".join(second.text.split()).casefold()
+    return one in two or two in one
 
 
 def _overlaps(first: Hit, second: Hit) -> bool:

@@ -15,6 +15,7 @@ several workers share the two cores instead of queueing behind each other.
 from __future__ import annotations
 
 import functools
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,9 +25,12 @@ from typing import Any
 import gradio as gr
 
 from assistant.answer import Answer
-from assistant.feedback import append_feedback, make_record
+from assistant.export import export_file
+from assistant.feedback import append_feedback, make_record, quote_records
 from assistant.followup import Conversation
 from assistant.languages import FILTER_CHOICES
+from assistant.messages import UI_CODES, UI_LANGUAGES, language_label, ui_language_from_browser, ui_text
+from assistant.page import BROWSER_LANGUAGES_SCRIPT, SAVE_SCRIPT
 from assistant.render import answer_html, escape_text, release_html, sources_html
 from assistant.service import Assistant, SearchOptions, error_answer
 
@@ -35,18 +39,6 @@ log = logging.getLogger(__name__)
 DEFAULT_CONCURRENCY_LIMIT = 16
 MAX_SHOWN_QUESTION_CHARS = 600  # the chat echoes at most this much of a pasted question
 TITLE = "Press release assistant"
-CSS = """
-.answer .quote { margin: 0.6em 0 1em 0; }
-.answer blockquote { border-left: 3px solid #8aa; margin: 0; padding: 0.3em 0.8em; white-space: normal; }
-.answer mark, .release-text mark { background: #ffe58a; color: inherit; padding: 0 1px; }
-.answer cite.citation { display: block; font-size: 0.85em; font-style: normal; opacity: 0.85; margin-top: 0.3em; }
-.answer .notice { color: #a15c00; }
-.answer.no-answer .message, .answer.invalid .message, .answer.error .message { font-weight: 600; }
-.release-text { max-height: 480px; overflow-y: auto; line-height: 1.5; }
-.answer strong, .sources strong, .release-view h3 { font-weight: 600; } /* the bundled font's bold weight */
-"""
-
-
 @dataclass
 class ChatSession:
     """Per-browser-session state: the conversation and the answer behind each chat message."""
@@ -67,12 +59,36 @@ def shown_question(question: str) -> str:
     return escape_text(text)
 
 
-def release_choices(answer: Answer | None) -> list[tuple[str, str]]:
+def release_choices(answer: Answer | None, ui: str = "en") -> list[tuple[str, str]]:
     if answer is None:
         return []
-    choices = [(f"{source.title} ({source.language})", source.release_id) for source in answer.sources]
-    choices += [(f"{version.title} ({version.language})", version.release_id) for version in answer.other_versions]
-    return choices
+    releases = [*answer.sources, *answer.other_versions]
+    return [(f"{item.title} ({language_label(item.language, ui)})", item.release_id) for item in releases]
+
+
+def ui_code(value: str | None) -> str:
+    return value if value in UI_CODES else "en"
+
+
+def filter_choices(ui: str) -> list[tuple[str, str]]:
+    return [(language_label(name, ui), tag) for name, tag in FILTER_CHOICES]
+
+
+def header_html(ui: str) -> str:
+    return f"<h2>{escape_text(ui_text('title', ui))}</h2><p>{escape_text(ui_text('intro', ui))}</p>"
+
+
+def sources_heading(ui: str) -> str:
+    return f"<h4>{escape_text(ui_text('sources', ui))}</h4>"
+
+
+def rendered_history(history: list[dict] | None, session: ChatSession, ui: str) -> list[dict]:
+    """The chat's messages with every answer rendered again in ``ui`` (the questions stay)."""
+    messages = [dict(item) for item in history or []]
+    for index, answer in session.answers.items():
+        if index < len(messages):
+            messages[index]["content"] = answer_html(answer, ui)
+    return messages
 
 
 def _never_raise(fallback: Callable[..., Any]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -115,7 +131,9 @@ class ChatHandlers:
         date_from: str | None,
         date_to: str | None,
         max_quotes: float | None,
+        ui: str | None = "en",
     ) -> tuple[list[dict], ChatSession, str, str, Any, str, str]:
+        ui = ui_code(ui)
         history = list(history or [])
         session = session or ChatSession()
         options = SearchOptions(
@@ -126,29 +144,28 @@ class ChatHandlers:
         )
         answer, session.conversation = self.answer(question, options, session.conversation)
         history.append({"role": "user", "content": shown_question(question) or "&#160;"})
-        history.append({"role": "assistant", "content": answer_html(answer)})
+        history.append({"role": "assistant", "content": answer_html(answer, ui)})
         session.last_index = len(history) - 1
         session.answers[session.last_index] = answer
-        choices = release_choices(answer)
-        viewer_update = gr.update(choices=choices, value=None)
-        return history, session, "", sources_html(answer), viewer_update, "", ""
+        viewer_update = gr.update(choices=release_choices(answer, ui), value=None)
+        return history, session, "", sources_html(answer, ui), viewer_update, "", ""
 
-    def rate_last(self, session: ChatSession | None, rating: str) -> str:
+    def rate_last(self, session: ChatSession | None, rating: str, ui: str | None = "en") -> str:
         session = session or ChatSession()
-        return self._rate(session, session.last_index, rating)
+        return self._rate(session, session.last_index, rating, ui_code(ui))
 
-    def rate_message(self, session: ChatSession | None, like: gr.LikeData) -> str:
+    def rate_message(self, session: ChatSession | None, ui: str | None, like: gr.LikeData) -> str:
         """Thumbs on a reply: up is Helpful, down is Not helpful (other values are ignored)."""
         if like.liked is not True and like.liked is not False:
             return ""
         index = like.index if isinstance(like.index, int) else like.index[0]
         rating = "helpful" if like.liked else "not_helpful"
-        return self._rate(session or ChatSession(), index, rating)
+        return self._rate(session or ChatSession(), index, rating, ui_code(ui))
 
-    def _rate(self, session: ChatSession, index: int | None, rating: str) -> str:
+    def _rate(self, session: ChatSession, index: int | None, rating: str, ui: str = "en") -> str:
         answer = session.answers.get(index) if index is not None else None
         if answer is None or answer.status not in {"answered", "no_answer"}:
-            return "<p>Rate an answer after asking a question.</p>"
+            return f"<p>{escape_text(ui_text('rate_first', ui))}</p>"
         record = make_record(
             question=answer.question,
             rating=rating,
@@ -157,17 +174,18 @@ class ChatHandlers:
             model_id=self.assistant.model_id,
             previous_question=answer.previous_question,
             status=answer.status,
+            quotes=quote_records(answer),
         )
         append_feedback(self.feedback_path, record)
-        label = "Helpful" if rating == "helpful" else "Not helpful"
-        return f"<p>Thank you: recorded “{label}” for “{escape_text(answer.question[:120])}”.</p>"
+        label = ui_text(rating, ui)
+        return f"<p>{escape_text(ui_text('rated', ui, label=label, question=answer.question[:120]))}</p>"
 
-    def view_release(self, release_id: str | None, session: ChatSession | None) -> str:
+    def view_release(self, release_id: str | None, session: ChatSession | None, ui: str | None = "en") -> str:
         if not release_id:
             return ""
         view = self.assistant.release_view(release_id)
         if view is None:
-            return "<p>This release is no longer in the index.</p>"
+            return f"<p>{escape_text(ui_text('release_gone', ui_code(ui)))}</p>"
         info, text = view
         spans = [
             (quote.start, quote.end)
@@ -176,6 +194,46 @@ class ChatHandlers:
             if quote.release_id == release_id
         ]
         return release_html(info.title, text, spans, self.assistant.release_pages(release_id))
+
+    def export(self, session: ChatSession | None, ui: str | None, kind: str) -> tuple[str, str]:
+        """(file payload for the page, status line): the conversation so far as JSON or Markdown."""
+        ui = ui_code(ui)
+        answers = [answer for _, answer in sorted((session or ChatSession()).answers.items())]
+        if not answers:
+            return "", f"<p>{escape_text(ui_text('export_empty', ui))}</p>"
+        file = export_file(answers, self.assistant.model_id, kind, ui)
+        return json.dumps(file, ensure_ascii=False), f"<p>{escape_text(ui_text('exported', ui, name=file['name']))}</p>"
+
+    def relabel(self, ui: str | None, history: list[dict] | None, session: ChatSession | None) -> list[Any]:
+        """Every label in ``ui`` and the conversation rendered again in it (nothing is lost)."""
+        ui = ui_code(ui)
+        session = session or ChatSession()
+        last = session.last_answer
+        return [
+            ui,
+            header_html(ui),
+            gr.update(label=ui_text("ui_language", ui), value=ui),
+            gr.update(label=ui_text("chat", ui), value=rendered_history(history, session, ui)),
+            gr.update(label=ui_text("question_label", ui), placeholder=ui_text("question_placeholder", ui)),
+            gr.update(value=ui_text("ask", ui)),
+            gr.update(value=ui_text("helpful", ui)),
+            gr.update(value=ui_text("not_helpful", ui)),
+            gr.update(value=ui_text("new_conversation", ui)),
+            gr.update(value=ui_text("export_markdown", ui)),
+            gr.update(value=ui_text("export_json", ui)),
+            gr.update(label=ui_text("filters", ui)),
+            gr.update(label=ui_text("filter_languages", ui), choices=filter_choices(ui)),
+            gr.update(label=ui_text("date_from", ui), placeholder=ui_text("date_placeholder", ui)),
+            gr.update(label=ui_text("date_to", ui), placeholder=ui_text("date_placeholder", ui)),
+            gr.update(label=ui_text("max_quotes", ui)),
+            sources_heading(ui),
+            sources_html(last, ui),
+            gr.update(label=ui_text("release_choice", ui), choices=release_choices(last, ui)),
+        ]
+
+    def start(self, browser_languages: str | None) -> list[Any]:
+        """Page load (a new, empty conversation): the interface in the browser's language."""
+        return self.relabel(ui_language_from_browser(browser_languages or ""), None, None)
 
     def api_ask(
         self,
@@ -195,31 +253,48 @@ class ChatHandlers:
 
 
 def build_app(assistant: Assistant, feedback_path: Path) -> gr.Blocks:
-    """The chat app for ``assistant``; ratings are appended to ``feedback_path``."""
-    handlers = ChatHandlers(assistant, feedback_path)
+    """The chat app for ``assistant``; ratings are appended to ``feedback_path``.
 
-    def ask_failed(question, history, session, *_):
+    Launch it with ``css=`` and ``js=`` from :mod:`assistant.page` (``assistant.server.serve`` does) for the copy and export buttons.
+    """
+    handlers = ChatHandlers(assistant, feedback_path)
+    en = "en"
+
+    def ask_failed(question, history, session, *rest):
+        ui = ui_code(rest[-1] if rest else en)
         history = list(history or []) + [
             {"role": "user", "content": shown_question(question)},
-            {"role": "assistant", "content": answer_html(error_answer(question))},
+            {"role": "assistant", "content": answer_html(error_answer(question), ui)},
         ]
-        return history, session, "", sources_html(None), gr.update(), "", ""
+        return history, session, "", sources_html(None, ui), gr.update(), "", ""
+
+    def say(key: str, position: int) -> Callable[..., str]:
+        return lambda *args: f"<p>{escape_text(ui_text(key, ui_code(args[position] if len(args) > position else en)))}</p>"
 
     ask = _never_raise(ask_failed)(handlers.ask)
-    rate_failed = _never_raise(lambda *_: "<p>Sorry, the rating could not be saved.</p>")
-    view = _never_raise(lambda *_: "<p>Sorry, the release cannot be shown.</p>")(handlers.view_release)
+    rate_failed = _never_raise(say("rate_failed", 1))
+    view = _never_raise(say("release_failed", 2))(handlers.view_release)
+    export_failed = _never_raise(lambda *_: ("", f"<p>{escape_text(ui_text('error', en))}</p>"))
 
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
         session = gr.State(ChatSession())
-        gr.HTML(
-            f"<h2>{TITLE}</h2><p>Ask in Bosnian, Croatian, Serbian, Montenegrin, Macedonian or English. "
-            "Answers are passages quoted word for word from the press releases, with their source; "
-            "the best-matching sentence is highlighted.</p>"
-        )
+        ui = gr.State(en)
+        browser_languages = gr.Textbox(visible=False)
+        export_payload = gr.Textbox(visible=False)
+        with gr.Row():
+            header = gr.HTML(header_html(en), elem_id="header")
+            switch = gr.Radio(
+                choices=[(name, code) for code, name in UI_LANGUAGES],
+                value=en,
+                label=ui_text("ui_language", en),
+                elem_id="ui-language",
+                scale=0,
+                min_width=420,
+            )
         with gr.Row():
             with gr.Column(scale=3):
                 chatbot = gr.Chatbot(
-                    label="Chat",
+                    label=ui_text("chat", en),
                     elem_id="chat",
                     height=640,
                     sanitize_html=True,
@@ -233,61 +308,89 @@ def build_app(assistant: Assistant, feedback_path: Path) -> gr.Blocks:
                 )
                 with gr.Row():
                     question = gr.Textbox(
-                        label="Question",
-                        placeholder="e.g. Ко го организираше состанокот на граничните полиции?",
+                        label=ui_text("question_label", en),
+                        placeholder=ui_text("question_placeholder", en),
                         lines=2,
                         scale=5,
                         elem_id="question",
                     )
-                    ask_button = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
+                    ask_button = gr.Button(ui_text("ask", en), variant="primary", scale=1, elem_id="ask")
                 with gr.Row():
-                    helpful = gr.Button("Helpful", elem_id="helpful", size="sm")
-                    not_helpful = gr.Button("Not helpful", elem_id="not-helpful", size="sm")
-                    new_chat = gr.Button("New conversation", elem_id="new-conversation", size="sm")
+                    helpful = gr.Button(ui_text("helpful", en), elem_id="helpful", size="sm")
+                    not_helpful = gr.Button(ui_text("not_helpful", en), elem_id="not-helpful", size="sm")
+                    new_chat = gr.Button(ui_text("new_conversation", en), elem_id="new-conversation", size="sm")
+                    export_markdown = gr.Button(ui_text("export_markdown", en), elem_id="export-markdown", size="sm")
+                    export_json = gr.Button(ui_text("export_json", en), elem_id="export-json", size="sm")
                 feedback_status = gr.HTML(elem_id="feedback-status")
             with gr.Column(scale=2):
-                with gr.Accordion("Filters", open=False):
-                    languages = gr.CheckboxGroup(choices=list(FILTER_CHOICES), label="Languages (none = all)")
+                with gr.Accordion(ui_text("filters", en), open=False) as filters:
+                    languages = gr.CheckboxGroup(
+                        choices=filter_choices(en), label=ui_text("filter_languages", en), elem_id="languages"
+                    )
                     with gr.Row():
-                        date_from = gr.Textbox(label="From date", placeholder="YYYY-MM-DD", elem_id="date-from")
-                        date_to = gr.Textbox(label="To date", placeholder="YYYY-MM-DD", elem_id="date-to")
-                    max_quotes = gr.Slider(1, 8, value=3, step=1, label="Number of quotes", elem_id="max-quotes")
-                gr.HTML("<h4>Sources</h4>")
-                sources = gr.HTML(sources_html(None), elem_id="sources")
-                release_choice = gr.Dropdown(
-                    choices=[], label="Open a cited release (full cleaned text, quotes marked)", elem_id="release-choice"
-                )
+                        date_from = gr.Textbox(
+                            label=ui_text("date_from", en), placeholder=ui_text("date_placeholder", en), elem_id="date-from"
+                        )
+                        date_to = gr.Textbox(
+                            label=ui_text("date_to", en), placeholder=ui_text("date_placeholder", en), elem_id="date-to"
+                        )
+                    max_quotes = gr.Slider(
+                        1, 8, value=3, step=1, label=ui_text("max_quotes", en), elem_id="max-quotes"
+                    )
+                heading = gr.HTML(sources_heading(en), elem_id="sources-heading")
+                sources = gr.HTML(sources_html(None, en), elem_id="sources")
+                release_choice = gr.Dropdown(choices=[], label=ui_text("release_choice", en), elem_id="release-choice")
                 viewer = gr.HTML(elem_id="viewer")
 
-        ask_inputs = [question, chatbot, session, languages, date_from, date_to, max_quotes]
-        ask_outputs = [chatbot, session, question, sources, release_choice, viewer, feedback_status]
+        labelled = [
+            ui, header, switch, chatbot, question, ask_button, helpful, not_helpful, new_chat, export_markdown,
+            export_json, filters, languages, date_from, date_to, max_quotes, heading, sources, release_choice,
+        ]
+        relabel = _never_raise(lambda *_: [gr.update() for _ in labelled])
         # UI events are private; their api names are set so none can take the public "ask".
+        demo.load(
+            relabel(handlers.start), [browser_languages], labelled,
+            js=BROWSER_LANGUAGES_SCRIPT, api_name="ui_start", api_visibility="private",
+        )
+        switch.input(
+            relabel(handlers.relabel), [switch, chatbot, session], labelled,
+            api_name="ui_language", api_visibility="private",
+        )
+        ask_inputs = [question, chatbot, session, languages, date_from, date_to, max_quotes, ui]
+        ask_outputs = [chatbot, session, question, sources, release_choice, viewer, feedback_status]
         ask_button.click(ask, ask_inputs, ask_outputs, api_name="ui_ask_click", api_visibility="private")
         question.submit(ask, ask_inputs, ask_outputs, api_name="ui_ask_submit", api_visibility="private")
         helpful.click(
-            rate_failed(lambda state: handlers.rate_last(state, "helpful")), [session], [feedback_status],
+            rate_failed(lambda state, code: handlers.rate_last(state, "helpful", code)), [session, ui], [feedback_status],
             api_name="ui_helpful", api_visibility="private",
         )
         not_helpful.click(
-            rate_failed(lambda state: handlers.rate_last(state, "not_helpful")), [session], [feedback_status],
-            api_name="ui_not_helpful", api_visibility="private",
+            rate_failed(lambda state, code: handlers.rate_last(state, "not_helpful", code)), [session, ui],
+            [feedback_status], api_name="ui_not_helpful", api_visibility="private",
         )
         chatbot.like(
-            rate_failed(handlers.rate_message), [session], [feedback_status], api_name="ui_like", api_visibility="private"
+            rate_failed(handlers.rate_message), [session, ui], [feedback_status],
+            api_name="ui_like", api_visibility="private",
         )
         release_choice.change(
-            view, [release_choice, session], [viewer], api_name="ui_view_release", api_visibility="private"
+            view, [release_choice, session, ui], [viewer], api_name="ui_view_release", api_visibility="private"
         )
+        for button, kind in ((export_markdown, "markdown"), (export_json, "json")):
+            button.click(
+                export_failed(lambda state, code, kind=kind: handlers.export(state, code, kind)),
+                [session, ui], [export_payload, feedback_status],
+                api_name=f"ui_export_{kind}", api_visibility="private",
+            ).then(None, [export_payload], None, js=SAVE_SCRIPT)
         new_chat.click(
-            lambda: ([], ChatSession(), sources_html(None), gr.update(choices=[], value=None), "", ""),
-            None,
+            lambda code: ([], ChatSession(), sources_html(None, ui_code(code)), gr.update(choices=[], value=None), "", ""),
+            [ui],
             [chatbot, session, sources, release_choice, viewer, feedback_status],
             api_name="ui_new_conversation",
             api_visibility="private",
         )
         chatbot.clear(
-            lambda: (ChatSession(), sources_html(None), gr.update(choices=[], value=None), "", ""),
-            None,
+            lambda code: (ChatSession(), sources_html(None, ui_code(code)), gr.update(choices=[], value=None), "", ""),
+            [ui],
             [session, sources, release_choice, viewer, feedback_status],
             api_name="ui_clear",
             api_visibility="private",

@@ -6,6 +6,7 @@ from importlib.metadata import entry_points
 
 import typer
 
+from assistant.feedback_cli import feedback_app
 from assistant.server import QUESTION_THREADS
 from index.cli import clean_errors, index_app, model_app, search_command
 
@@ -19,6 +20,7 @@ app = typer.Typer(
 app.add_typer(model_app, name="model", help="Provision and inspect the embedding model.")
 app.add_typer(index_app, name="index", help="Build and inspect the search index.")
 app.command("search", help="Search the index and print ranked passages with citations.")(search_command)
+app.add_typer(feedback_app, name="feedback", help="Review ratings and turn them into golden-set candidates.")
 
 
 @app.command("serve")
@@ -46,3 +48,7 @@ def load_plugins(target: typer.Typer) -> None:
 def main() -> None:
     load_plugins(app)
     app()
+
+
+if __name__ == "__main__":
+    main()

@@ -16,6 +16,7 @@ import stat
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 RATINGS = ("helpful", "not_helpful")
 # Ratings carry staff questions: readable by their owner only on a shared machine.
@@ -36,6 +37,8 @@ class FeedbackRecord:
     model_id: str
     previous_question: str | None = None
     status: str = ""
+    # What was shown: per quote its release, citation fields, offsets and best highlighted sentence.
+    quotes: list[dict] = field(default_factory=list)
     time: str = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
 
     def __post_init__(self) -> None:
@@ -51,6 +54,7 @@ def make_record(
     model_id: str,
     previous_question: str | None = None,
     status: str = "",
+    quotes: Sequence[dict] = (),
 ) -> FeedbackRecord:
     return FeedbackRecord(
         question=question,
@@ -60,7 +64,28 @@ def make_record(
         model_id=model_id,
         previous_question=previous_question,
         status=status,
+        quotes=list(quotes),
     )
+
+
+def quote_records(answer: Any) -> list[dict]:
+    """The quotes of an :class:`~assistant.answer.Answer` as a rating stores them."""
+    records = []
+    for quote in answer.quotes:
+        best = max(quote.highlights, key=lambda span: span.score, default=None)
+        highlight = quote.text[best.start - quote.start : best.end - quote.start] if best else ""
+        records.append(
+            {
+                "release_id": quote.release_id,
+                "title": quote.citation.title,
+                "language_tag": quote.language_tag,
+                "start": quote.start,
+                "end": quote.end,
+                "score": round(float(quote.score), 4),
+                "highlight": highlight.strip(),
+            }
+        )
+    return records
 
 
 def append_feedback(path: Path, record: FeedbackRecord) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from assistant.languages import guess_reply_language, script_of
 from assistant.messages import message
@@ -60,6 +60,8 @@ class CheckedQuestion:
     message: str = ""
     notice: str = ""
     reply_language: str = "en"
+    message_key: str = ""  # the catalogue key of ``message`` when it is not ``problem``
+    values: dict[str, str | int] = field(default_factory=dict)  # the message's values
 
 
 def check_question(raw: str | None, max_chars: int = MAX_QUESTION_CHARS) -> CheckedQuestion:
@@ -82,8 +84,15 @@ def check_question(raw: str | None, max_chars: int = MAX_QUESTION_CHARS) -> Chec
     script = foreign_script(text)
     foreign = "" if script else foreign_language(text)
     if script or foreign:
-        reply = message("unsupported_script", found=script) if script else message("unsupported_language", found=foreign)
-        return CheckedQuestion(text=text, ok=False, problem="unsupported_language", message=reply)
+        key = "unsupported_script" if script else "unsupported_language"
+        return CheckedQuestion(
+            text=text,
+            ok=False,
+            problem="unsupported_language",
+            message=message(key, found=script or foreign),
+            message_key=key,
+            values={"found": script or foreign},
+        )
     return CheckedQuestion(text=text, ok=True, notice=notice, reply_language=language)
 
 

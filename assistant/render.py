@@ -16,6 +16,8 @@ from urllib.parse import urlsplit
 
 from assistant.answer import Answer, Quote
 from corpus.pages import page_breaks
+from assistant.citation import SEPARATOR, PageRange, answer_with_citations, citation_parts, quote_with_citation
+from assistant.messages import language_label, plural, ui_text
 
 # Characters that mean something in HTML or (GitHub-flavoured) Markdown or KaTeX.
 _SPECIAL = '&<>"\'`*_[](){}#!|~$\\:=+-.'
@@ -68,63 +70,104 @@ def merge_spans(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
     return merged
 
 
-def citation_html(quote: Quote) -> str:
+def citation_html(quote: Quote, ui: str = "en", pages: PageRange | None = None) -> str:
+    """The citation under a quote: :func:`assistant.citation.citation_parts`, escaped, the source linked."""
+    title, date, language, where, *rest = citation_parts(quote.citation, pages, ui)
     citation = quote.citation
     parts = [
-        f"<strong>{escape_text(citation.title)}</strong>",
-        escape_text(citation.date or "undated"),
-        escape_text(citation.language),
-        safe_link(citation.link, citation.source) if citation.link else escape_text(citation.source),
-        escape_text(citation.position),
+        f"<strong>{escape_text(title)}</strong>",
+        escape_text(date),
+        escape_text(language),
+        safe_link(citation.link, citation.link) if citation.link else escape_text(where),
+        *(escape_text(part) for part in rest),
     ]
-    return '<cite class="citation">' + " · ".join(parts) + "</cite>"
+    return '<cite class="citation">' + SEPARATOR.join(parts) + "</cite>"
 
 
-def quote_html(quote: Quote) -> str:
+def copy_button(css_class: str, label: str, text: str) -> str:
+    """A button and, hidden beside it, the text the page script copies when it is clicked.
+
+    The Chatbot's sanitiser strips inline handlers and every attribute but ``class`` and
+    ``type`` (``data-*`` and ``value`` too), so the text travels as an escaped hidden span.
+    """
+    return (
+        f'<span class="copy-box"><button type="button" class="{css_class}">{escape_text(label)}</button>'
+        f'<span class="copy-text">{escape_text(text)}</span></span>'
+    )
+
+
+def quote_html(quote: Quote, ui: str = "en", pages: PageRange | None = None) -> str:
     spans = [(span.start, span.end) for span in quote.highlights]
     body = marked_text(quote.text, spans, offset=quote.start)
-    return f'<div class="quote"><blockquote>{body}</blockquote>{citation_html(quote)}</div>'
+    button = copy_button("copy-citation", ui_text("copy_citation", ui), quote_with_citation(quote, pages, ui))
+    return f'<div class="quote"><blockquote>{body}</blockquote>{citation_html(quote, ui, pages)}{button}</div>'
 
 
-def answer_html(answer: Answer) -> str:
-    """The chat message for ``answer`` (one line of HTML)."""
+def reply_text(answer: Answer, ui: str = "en") -> str:
+    """The answer's message in the interface language: the catalogue's text when it has the key."""
+    if answer.status == "answered":
+        return ui_text(
+            "summary",
+            ui,
+            quotes=plural(len(answer.quotes), "n_passages", ui),
+            releases=plural(len(answer.sources), "n_releases", ui),
+        )
+    if answer.message_key:
+        values = dict(answer.message_values)
+        if isinstance(values.get("field"), str):  # a field name is a catalogue key itself
+            values["field"] = ui_text(values["field"], ui)
+        try:
+            return ui_text(answer.message_key, ui, **values)
+        except (KeyError, IndexError, ValueError):
+            pass
+    return answer.message
+
+
+def answer_html(answer: Answer, ui: str = "en") -> str:
+    """The chat message for ``answer`` in the interface language ``ui`` (one line of HTML)."""
     css = STATUS_CLASSES.get(answer.status, "invalid")
     parts = [f'<div class="answer {css}">']
     if answer.notice:
         parts.append(f'<p class="notice">{escape_text(answer.notice)}</p>')
     if answer.previous_question:
-        parts.append(f'<p class="context">Follow-up to: <em>{escape_text(answer.previous_question)}</em></p>')
-    parts.append(f'<p class="message">{escape_text(answer.message)}</p>')
-    parts.extend(quote_html(quote) for quote in answer.quotes)
+        parts.append(
+            f'<p class="context">{escape_text(ui_text("follow_up", ui))} <em>{escape_text(answer.previous_question)}</em></p>'
+        )
+    parts.append(f'<p class="message">{escape_text(reply_text(answer, ui))}</p>')
+    parts.extend(quote_html(quote, ui) for quote in answer.quotes)
     if answer.other_versions:
         items = "".join(
-            f"<li>{escape_text(version.language)}: "
+            f"<li>{escape_text(language_label(version.language, ui))}: "
             f"{safe_link(version.link, version.title) if version.link else escape_text(version.title)}"
-            f" ({escape_text(version.date or 'undated')}; {escape_text(version.source)})</li>"
+            f" ({escape_text(version.date or ui_text('undated', ui))}; {escape_text(version.source)})</li>"
             for version in answer.other_versions
         )
-        parts.append(f'<div class="other-versions"><p>The same story in other languages:</p><ul>{items}</ul></div>')
+        parts.append(
+            f'<div class="other-versions"><p>{escape_text(ui_text("other_versions", ui))}</p><ul>{items}</ul></div>'
+        )
+    if answer.quotes:
+        parts.append(copy_button("copy-answer", ui_text("copy_answer", ui), answer_with_citations(answer, ui)))
     parts.append("</div>")
     return "".join(parts)
 
 
-def sources_html(answer: Answer | None) -> str:
+def sources_html(answer: Answer | None, ui: str = "en") -> str:
     """The sources panel: every cited release (and other-language versions)."""
     if answer is None or not answer.sources:
-        return '<div class="sources empty">No sources yet: cited releases are listed here.</div>'
+        return f'<div class="sources empty">{escape_text(ui_text("sources_empty", ui))}</div>'
     rows = []
     for source in answer.sources:
         where = safe_link(source.link, source.source) if source.link else escape_text(source.source)
-        count = "1 quote" if source.quote_count == 1 else f"{source.quote_count} quotes"
+        count = plural(source.quote_count, "n_quotes", ui)
         rows.append(
-            f"<li><strong>{escape_text(source.title)}</strong><br>{escape_text(source.date or 'undated')} · "
-            f"{escape_text(source.language)} · {where} · {count}</li>"
+            f"<li><strong>{escape_text(source.title)}</strong><br>{escape_text(source.date or ui_text('undated', ui))} · "
+            f"{escape_text(language_label(source.language, ui))} · {where} · {escape_text(count)}</li>"
         )
     for version in answer.other_versions:
         where = safe_link(version.link, version.source) if version.link else escape_text(version.source)
         rows.append(
-            f"<li><strong>{escape_text(version.title)}</strong><br>{escape_text(version.date or 'undated')} · "
-            f"{escape_text(version.language)} · {where} · same story, not quoted</li>"
+            f"<li><strong>{escape_text(version.title)}</strong><br>{escape_text(version.date or ui_text('undated', ui))} · "
+            f"{escape_text(language_label(version.language, ui))} · {where} · {escape_text(ui_text('same_story', ui))}</li>"
         )
     return f'<div class="sources"><ol>{"".join(rows)}</ol></div>'
 

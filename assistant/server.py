@@ -67,7 +67,8 @@ def serve(
     running Gradio app (tests); otherwise this call serves until interrupted. ``threads``
     (when not 0) is how many CPU threads encode questions once the index is built.
     """
-    from assistant.app import CSS, build_app
+    from assistant.app import build_app
+    from assistant.page import CSS, PAGE_SCRIPT
     from assistant.questions import prepare_language_detector
     from assistant.service import Assistant
     from index.encoder import load_encoder
@@ -101,6 +102,7 @@ def serve(
         ssr_mode=False,
         footer_links=["api"],
         css=CSS,
+        js=PAGE_SCRIPT,  # copy and export buttons
         prevent_thread_lock=True,
         quiet=True,
     )

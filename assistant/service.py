@@ -71,24 +71,35 @@ class SearchOptions:
 
 
 class OptionsError(ValueError):
-    """Filters the user set that cannot be used; the message says why."""
+    """Filters the user set that cannot be used; the message says why.
+
+    ``key`` and ``values`` name the catalogue message (``assistant.messages``) the chat shows
+    in its interface language; a value under ``field`` is itself a catalogue key.
+    """
+
+    def __init__(self, text: str, key: str = "", values: dict[str, str] | None = None) -> None:
+        super().__init__(text)
+        self.key = key
+        self.values = values or {}
 
 
-def parse_date(value: str | dt.date | dt.datetime | float | None, name: str) -> dt.date | None:
+def parse_date(value: str | dt.date | dt.datetime | float | None, name: str, field: str = "") -> dt.date | None:
     """``index.filters.parse_date_bound``, failing with :class:`OptionsError` (shown to the user)."""
     try:
         return parse_date_bound(value, name)
     except ValueError as error:
-        raise OptionsError(str(error)) from None
+        raise OptionsError(str(error), "bad_date" if field else "", {"field": field, "value": str(value)}) from None
 
 
 def build_filters(options: SearchOptions) -> Filters | None:
-    date_from = parse_date(options.date_from, "From date")
-    date_to = parse_date(options.date_to, "To date")
+    date_from = parse_date(options.date_from, "From date", "date_from")
+    date_to = parse_date(options.date_to, "To date", "date_to")
     try:
         filters = Filters(languages=frozenset(options.languages), date_from=date_from, date_to=date_to)
     except ValueError as error:
-        raise OptionsError(str(error)) from None
+        reversed_dates = date_from is not None and date_to is not None and date_from > date_to
+        values = {"start": str(date_from), "end": str(date_to)} if reversed_dates else {}
+        raise OptionsError(str(error), "dates_reversed" if reversed_dates else "", values) from None
     return filters if filters.restricts else None
 
 
@@ -266,11 +277,15 @@ class Assistant:
         options = options or SearchOptions()
         checked = check_question(question)
         if not checked.ok:
-            return Answer(question=question or "", status="invalid", message=checked.message), conversation
+            invalid = Answer(question=question or "", status="invalid", message=checked.message)
+            invalid.message_key, invalid.message_values = checked.message_key or checked.problem, dict(checked.values)
+            return invalid, conversation
         try:
             filters = build_filters(options)
         except OptionsError as error:
-            return Answer(question=checked.text, status="invalid", message=str(error)), conversation
+            invalid = Answer(question=checked.text, status="invalid", message=str(error))
+            invalid.message_key, invalid.message_values = error.key, dict(error.values)
+            return invalid, conversation
         self.refresh()
         generation = self.generation
         resolved = resolve(checked.text, conversation)
@@ -377,7 +392,7 @@ def _json_list(text: str) -> list[str]:
 
 def error_answer(question: str) -> Answer:
     """What the user sees when answering failed unexpectedly (details go to the log)."""
-    return Answer(question=question or "", status="error", message=message("error"))
+    return Answer(question=question or "", status="error", message=message("error"), message_key="error")
 
 
 def relevance(hits: Sequence[Hit]) -> dict[int, float]:

@@ -98,6 +98,11 @@ def golden_command(
         Path | None, typer.Option("--questions", help="Golden questions JSONL (default: the shipped set).")
     ] = None,
     corpus: Annotated[Path | None, typer.Option("--corpus", help="Corpus folder (default: the shipped corpus).")] = None,
+    extra: Annotated[
+        list[Path] | None,
+        typer.Option("--extra", help="Reviewed golden lines (e.g. from `assistant feedback propose-golden`) "
+                     "scored together with the set; repeatable."),
+    ] = None,
     quiet: QuietOption = False,
     vector_store: VectorStoreOption = None,
     home: HomeOption = None,
@@ -121,6 +126,7 @@ def golden_command(
         loaded.releases,
         questions_path=questions or GOLDEN_FILE,
         progress=not quiet,
+        extra_paths=extra or (),
     )
     _print_results("Golden set", evaluation.results)
     console.print(f"Report: {escape(str(evaluation.report.markdown))}")

@@ -102,11 +102,14 @@ def question_groups(
     }
 
 
-def data_slice(questions_path: Path, releases: Sequence[Release]) -> dict[str, str]:
-    """Identity of the evaluated data: the golden file's and the corpus's content hashes."""
+def data_slice(questions_path: Path | Sequence[Path], releases: Sequence[Release]) -> dict[str, str]:
+    """Identity of the evaluated data: the golden files' and the corpus's content hashes."""
     corpus = config_hash({release.id: release_content_hash(release) for release in releases})
-    golden = hashlib.sha256(Path(questions_path).read_bytes()).hexdigest()[:12]
-    return {"golden": golden, "corpus": corpus}
+    paths = [questions_path] if isinstance(questions_path, (str, Path)) else list(questions_path)
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(Path(path).read_bytes())
+    return {"golden": digest.hexdigest()[:12], "corpus": corpus}
 
 
 def evaluate_golden_mode(
@@ -116,7 +119,7 @@ def evaluate_golden_mode(
     questions: Sequence[GoldenQuestion],
     releases: Sequence[Release],
     runs_dir: Path,
-    questions_path: Path = GOLDEN_FILE,
+    questions_path: Path | Sequence[Path] = GOLDEN_FILE,
     progress: bool = True,
 ) -> GoldenRun:
     """Ask every golden question through the chat's Assistant in ``mode`` and score it."""
@@ -205,18 +208,24 @@ def run_golden_evaluation(
     releases: Sequence[Release],
     questions_path: Path = GOLDEN_FILE,
     progress: bool = True,
+    extra_paths: Sequence[Path] = (),
 ) -> GoldenEvaluation:
-    """Index the corpus, evaluate every mode, compare them with the default mode, write the report."""
-    from evaluation.golden_set import composition, load_golden
+    """Index the corpus, evaluate every mode, compare them with the default mode, write the report.
+
+    ``extra_paths`` are reviewed golden files (e.g. from ``assistant feedback propose-golden``)
+    scored together with ``questions_path``.
+    """
+    from evaluation.golden_set import composition, load_golden_files
     from evaluation.mode_comparison import compare_modes
     from evaluation.reports import ReportSection, build_summary, write_report
 
-    questions = load_golden(questions_path)
+    paths = [questions_path, *extra_paths]
+    questions = load_golden_files(paths)
     check_against_corpus(questions, releases)
     build = build_golden_index(settings, encoder, releases, progress)
     runs_dir = out_dir / "runs"
     results = [
-        evaluate_golden_mode(settings, encoder, mode, questions, releases, runs_dir, questions_path, progress).result
+        evaluate_golden_mode(settings, encoder, mode, questions, releases, runs_dir, paths, progress).result
         for mode in modes
     ]
     mix = composition(questions, releases)
@@ -240,6 +249,7 @@ def run_golden_evaluation(
     facts = {
         "model": encoder.model_id,
         "questions": f"{mix['questions']} ({mix['answerable']} answerable, {mix['unanswerable']} unanswerable)",
+        "golden files": [path.name for path in map(Path, paths)],
         "per language (answerable)": mix["per_language"],
         "answer language": mix["per_answer_language"],
         "cross-lingual (other family or script)": f"{mix['cross_lingual']} ({mix['cross_lingual_share']:.0%})",

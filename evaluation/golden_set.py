@@ -91,6 +91,19 @@ def load_golden(path: Path = GOLDEN_FILE) -> list[GoldenQuestion]:
     return questions
 
 
+def load_golden_files(paths: Sequence[Path]) -> list[GoldenQuestion]:
+    """The questions of several golden files (the shipped set plus reviewed extras); ids must stay unique."""
+    questions: list[GoldenQuestion] = []
+    origin: dict[str, Path] = {}
+    for path in paths:
+        for question in load_golden(path):
+            if question.id in origin:
+                raise GoldenSetError(f"{path}: question id {question.id!r} is already used in {origin[question.id]}")
+            origin[question.id] = path
+            questions.append(question)
+    return questions
+
+
 def _parse_question(row: Mapping[str, object], where: str) -> GoldenQuestion:
     missing = [key for key in ("id", "text", "lang", "script", "kind", "relevant") if key not in row]
     if missing:

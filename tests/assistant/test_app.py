@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import html
 import json
 import socket
 from pathlib import Path
@@ -72,7 +73,7 @@ def test_ratings_append_a_feedback_line_for_the_rated_reply(fake_assistant: Assi
     history, session, *_ = ask(handlers, "And when was that?", session, history)
     assert "Helpful" in handlers.rate_last(session, "helpful")
     first_reply = gr.LikeData(None, {"index": 1, "value": history[1]["content"], "liked": False})
-    handlers.rate_message(session, first_reply)
+    handlers.rate_message(session, "en", first_reply)
     records = list(read_feedback(path))
     assert [record["rating"] for record in records] == ["helpful", "not_helpful"]
     assert records[0]["question"] == "And when was that?"
@@ -135,3 +136,42 @@ def test_gradio_client_gets_the_same_structured_answer(running_app: str, fake_as
 def test_uploads_are_refused(running_app: str):
     response = httpx.post(f"{running_app}gradio_api/upload", files={"files": ("a.txt", b"hello", "text/plain")})
     assert response.status_code >= 400
+
+
+def test_switching_the_language_relabels_everything_and_keeps_the_conversation(fake_assistant: Assistant, tmp_path):
+    handlers = ChatHandlers(fake_assistant, tmp_path / "feedback.jsonl")
+    history, session, *_ = ask(handlers, "What equipment did the European Union donate?")
+    updates = handlers.relabel("sr-Cyrl", history, session)
+    assert updates[0] == "sr-Cyrl" and updates[2]["value"] == "sr-Cyrl"  # the switch shows the language
+    chat = updates[3]
+    assert len(chat["value"]) == len(history) == 2
+    assert chat["value"][0] == history[0]  # the question as it was asked
+    assert "Дословно цитирано" in chat["value"][1]["content"] and "Копирај цитат" in chat["value"][1]["content"]
+    assert chat["label"] == "Разговор"
+    assert updates[5]["value"] == "Питај"
+    assert session.last_answer.quotes  # the session itself is untouched
+    start = handlers.start("mk-MK,en;q=0.8")
+    assert start[0] == "mk" and start[5]["value"] == "Прашај"
+    reply = handlers.ask("Kada?", history, session, [], "", "", 3, "mk")[0][-1]["content"]
+    assert "Продолжение на прашањето" in reply
+
+
+def test_export_payload_holds_every_quote_and_its_citation(fake_assistant: Assistant, tmp_path: Path):
+    handlers = ChatHandlers(fake_assistant, tmp_path / "feedback.jsonl")
+    payload, status = handlers.export(ChatSession(), "mk", "json")
+    assert payload == "" and "Прво поставете прашање" in status
+    history, session, *_ = ask(handlers, XSS_QUESTION)
+    history, session, *_ = ask(handlers, "What equipment did the European Union donate?", session, history)
+    payload, status = handlers.export(session, "en", "json")
+    file = json.loads(payload)
+    assert file["name"].endswith(".json") and file["name"] in html.unescape(status)
+    data = json.loads(file["content"])
+    assert data["model_id"] == fake_assistant.model_id
+    assert [turn["question"] for turn in data["turns"]] == [XSS_QUESTION, "What equipment did the European Union donate?"]
+    quotes = [quote for answer in session.answers.values() for quote in answer.quotes]
+    exported = [quote for turn in data["turns"] for quote in turn["quotes"]]
+    assert [(q["release_id"], q["start"], q["end"]) for q in exported] == [(q.release_id, q.start, q.end) for q in quotes]
+    assert all(turn["index_generation"] == data["index_generations"][0] for turn in data["turns"])
+    assert all(q["citation_text"].endswith(f"characters {q['start']}–{q['end']}") for q in exported)
+    markdown = json.loads(handlers.export(session, "en", "markdown")[0])["content"]
+    assert "<script>" not in markdown and "\\<script\\>" in markdown

@@ -1,8 +1,9 @@
 """The real chat in headless Chromium: real model, shipped corpus plus a release full of markup.
 
 Needs the model (``assistant model fetch``) and Debian's chromium at /usr/bin/chromium.
-Screenshots go to ``test-artifacts/`` (gitignored); a good one is copied to
-``docs/screenshot-chat.png`` for the README.
+Screenshots go to ``test-artifacts/`` (gitignored). The chat tools (interface languages, copy,
+export, ratings to golden lines) are driven by ``test_browser_chat_tools.py``, which also takes
+the README's screenshot.
 """
 
 from __future__ import annotations
@@ -65,6 +66,10 @@ def chat_server(tmp_path_factory: pytest.TempPathFactory, xss_corpus: Path) -> I
         pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium")
     home = tmp_path_factory.mktemp("browser-home")
     (home / "models").symlink_to(REAL_MODEL_HOME / "models", target_is_directory=True)
+    cache = REAL_MODEL_HOME / "cache" / "embeddings.sqlite"
+    if cache.is_file():  # vectors made before: the chat's first index build takes seconds, not minutes
+        (home / "cache").mkdir()
+        shutil.copy(cache, home / "cache" / "embeddings.sqlite")
     corpus = tmp_path_factory.mktemp("browser-corpus")
     shutil.copytree(xss_corpus, corpus, dirs_exist_ok=True)
     write_pdf(corpus / "resource-centre.pdf", PDF_PARAGRAPHS, title=PDF_TITLE)  # two pages, header, page numbers
@@ -147,8 +152,7 @@ def test_macedonian_question_gets_a_cited_quote_then_a_follow_up(browser_page):
     assert answer.locator(".quote mark").count() >= 1  # the best sentence is highlighted
     assert "ИОМ" in page.inner_text("#sources") or "IOM" in page.inner_text("#sources")
     page.evaluate("document.querySelector('#chat [role=log]').scrollTop = 0")
-    shot = screenshot(page, "chat-macedonian.png")
-    shutil.copy(shot, REPO_ROOT / "docs" / "screenshot-chat.png")
+    screenshot(page, "chat-macedonian-question.png")  # the README's shot, in Macedonian: test_browser_chat_tools
 
     follow_up = ask(page, FOLLOW_UP, 2)
     assert MACEDONIAN_QUESTION in follow_up.locator(".context").inner_text()

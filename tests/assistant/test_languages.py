@@ -43,5 +43,5 @@ def test_guess_reply_language(question, language):
 def test_messages_add_the_local_language_after_english():
     assert message("empty") == "Please type a question."
     assert message("empty", "mk") == "Please type a question.\nВе молиме, напишете прашање."
-    assert message("binary", "mk") == message("binary")  # no translation: English only
+    assert message("binary", "mk").startswith(message("binary") + "\n")
     assert "1,000" in message("truncated", length=5000, limit=1000)

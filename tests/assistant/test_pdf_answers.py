@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from assistant.answer import Answer
+from assistant.citation import format_citation
 from assistant.service import Assistant
 from corpus.loader import load_corpus
 from corpus.pages import page_of
@@ -71,7 +72,7 @@ def test_a_pdf_quote_cites_the_page_it_is_on(assistants) -> None:
         first, last = page_of(starts, quote.start), page_of(starts, quote.end - 1)
         assert quote.citation.pages == (first, last)
         assert quote.citation.page == (f"p. {first}" if first == last else f"pp. {first}–{last}")
-        assert quote.citation.page in quote.citation.position
+        assert format_citation(quote.citation).endswith(f" · {quote.citation.page}")
         language = quote.release_id.removeprefix("release-")
         written = [" ".join(line.rstrip("-").split()[:3]) for line in pages[language][first - 1]]
         assert any(piece in text[starts[first - 1] : quote.end] for piece in written)

@@ -6,6 +6,7 @@ from html.parser import HTMLParser
 import pytest
 
 from assistant.answer import Answer, Citation, OtherVersion, Quote, Source, Span
+from assistant.citation import format_citation
 from assistant.render import answer_html, escape_text, marked_text, merge_spans, release_html, safe_link, sources_html
 
 ATTACKS = (
@@ -16,7 +17,7 @@ ATTACKS = (
     "![p](https://evil.example/p.png)",
     "$$\\alert$$ `code` **bold** <!-- c -->",
 )
-ALLOWED_TAGS = {"div", "p", "blockquote", "mark", "cite", "strong", "a", "br", "ul", "ol", "li", "em", "h3"}
+ALLOWED_TAGS = {"div", "p", "blockquote", "mark", "cite", "strong", "a", "br", "ul", "ol", "li", "em", "h3", "button", "span"}
 
 
 class TagCollector(HTMLParser):
@@ -146,11 +147,13 @@ def test_marked_text_marks_offsets_relative_to_the_passage_start():
 
 def test_a_pdf_citation_shows_its_pages() -> None:
     citation = Citation("T", "", "Bosnian", "r.pdf", "", start=1200, end=1800, pages=(2, 3), page="pp. 2–3")
-    assert citation.position == "pp. 2–3 · characters 1,200–1,800"
+    assert format_citation(citation) == "T · undated · Bosnian · r.pdf · characters 1200–1800 · pp. 2–3"
     quote = Quote("1", "r", "x" * 600, 1200, 1800, 0.7, "bs", [], citation)
-    assert "pp. 2–3 · characters 1,200–1,800" in html.unescape(answer_html(Answer("q", "answered", "m", [quote])))
+    shown = html.unescape(answer_html(Answer("q", "answered", "m", [quote])))
+    assert "characters 1200–1800 · pp. 2–3" in shown
+    assert "знаци 1200–1800 · стр. 2–3" in html.unescape(answer_html(Answer("q", "answered", "m", [quote]), "mk"))
     plain = Citation("T", "", "Bosnian", "r.txt", "", start=0, end=5)
-    assert plain.position == "characters 0–5"
+    assert format_citation(plain) == "T · undated · Bosnian · r.txt · characters 0–5"
 
 
 def test_the_release_viewer_marks_page_breaks_and_keeps_every_character() -> None:
@@ -162,3 +165,16 @@ def test_the_release_viewer_marks_page_breaks_and_keeps_every_character() -> Non
     visible = html.unescape(markup.replace("<br>", "\n"))
     assert "<mark>Second <page> text.\n\n</mark>" in visible
     assert release_html("Title", text, []) == release_html("Title", text, [], ())
+@pytest.mark.parametrize(
+    ("key", "values", "ui", "expected"),
+    [
+        ("no_answer", {}, "mk", "Ниту еден пасус од соопштенијата за медиуми не одговара на ова прашање."),
+        ("bad_date", {"field": "date_from", "value": "14.6."}, "sr-Cyrl", "Од датума: датум се пише ГГГГ-ММ-ДД"),
+        ("unsupported_language", {"found": "German"}, "sh", "Pitanja moraju biti na bosanskom"),
+        ("error", {}, "mk", "Се извинуваме, настана грешка"),
+    ],
+)
+def test_fixed_replies_are_shown_in_the_interface_language(key, values, ui, expected):
+    answer = Answer("q", "invalid", "English text", message_key=key, message_values=values)
+    assert expected in html.unescape("".join(parse(answer_html(answer, ui)).text))
+    assert "English text" in "".join(parse(answer_html(Answer("q", "invalid", "English text"), ui)).text)

@@ -90,6 +90,10 @@ def test_a_bad_date_filter_is_refused_with_the_expected_format(fake_assistant: A
     answer, _ = fake_assistant.ask(EU_QUESTION, options=SearchOptions(date_from="13.07.2023"))
     assert answer.status == "invalid"
     assert "YYYY-MM-DD" in answer.message
+    assert (answer.message_key, answer.message_values) == ("bad_date", {"field": "date_from", "value": "13.07.2023"})
+    reversed_dates, _ = fake_assistant.ask(EU_QUESTION, options=SearchOptions(date_from="2023-02-01", date_to="2023-01-01"))
+    assert reversed_dates.message_key == "dates_reversed"
+    assert reversed_dates.message_values == {"start": "2023-02-01", "end": "2023-01-01"}
 
 
 def test_date_filters_exclude_releases_outside_the_range(fake_assistant: Assistant):

@@ -111,3 +111,35 @@ def test_second_run_reuses_index_and_vectors(eval_settings, cached_fake, shipped
 def test_unknown_mode_is_refused(eval_settings, cached_fake, shipped_releases, tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="unknown search mode"):
         run_golden_evaluation(eval_settings, cached_fake, ["sparse"], tmp_path, shipped_releases, progress=False)
+
+
+def test_extra_golden_lines_are_scored_with_the_shipped_set(
+    eval_settings, cached_fake, shipped_releases, tmp_path: Path
+) -> None:
+    from evaluation.golden_set import GOLDEN_FILE, GoldenSetError, load_golden
+
+    release = next(r for r in shipped_releases if r.id == "000_83b26767b1992471")
+    sentence = release.text.split("\n")[1].strip()
+    extra = tmp_path / "candidates.jsonl"
+    extra.write_text(
+        json.dumps({"id": "fb-1", "text": "Ko je organizovao sastanak u Budvi?", "lang": "bs", "script": "Latn",
+                    "kind": "paraphrase", "relevant": {release.id: 2}, "answer": sentence,
+                    "answer_release": release.id, "from_feedback": {"line": 1}}, ensure_ascii=False) + "\n",
+        encoding="utf-8",
+    )
+    evaluation = run_golden_evaluation(
+        eval_settings, cached_fake, ["dense"], tmp_path / "out", shipped_releases, progress=False, extra_paths=[extra]
+    )
+    (result,) = evaluation.results
+    shipped = [question for question in load_golden(GOLDEN_FILE) if question.answerable]
+    assert result.n == len(shipped) + 1
+    assert "fb-1" in result.scores["answer@3"]
+    assert "fb-1" in result.scores["mrr@10"]
+
+    clash = tmp_path / "clash.jsonl"
+    clash.write_text(GOLDEN_FILE.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")
+    with pytest.raises(GoldenSetError, match="already used"):
+        run_golden_evaluation(
+            eval_settings, cached_fake, ["dense"], tmp_path / "out2", shipped_releases, progress=False,
+            extra_paths=[clash],
+        )
