@@ -158,17 +158,34 @@ def align(
     """The sentence alignment of two releases' sentence vectors (see the module docstring)."""
     if len(first) == 0 or len(second) == 0:
         return Alignment(0.0, 0)
+    matches = best_matches(first, second)
+    aligned = int(np.count_nonzero(matches.mutual & (matches.cosine >= min_cosine) & (matches.margin >= min_margin)))
+    in_order = int(np.count_nonzero(
+        matches.mutual & (matches.cosine >= IN_ORDER_MIN_COSINE) & (matches.drift <= IN_ORDER_POSITION_GAP)
+    ))  # fmt: skip
+    return Alignment(_mean_share(aligned, first, second), aligned, _mean_share(in_order, first, second))
+
+
+@dataclass(frozen=True)
+class BestMatches:
+    """For each sentence of the first release, facts about its best match in the second."""
+
+    mutual: np.ndarray  # bool: the match's own best match is this sentence
+    cosine: np.ndarray  # the match's cosine
+    margin: np.ndarray  # over the runner-up of either sentence
+    drift: np.ndarray  # difference of relative positions (0..1) in the two texts
+
+
+def best_matches(first: np.ndarray, second: np.ndarray) -> BestMatches:
+    """Best matches of ``first``'s sentences in ``second`` (both non-empty unit rows)."""
     similarity = first @ second.T
     best_in_second = similarity.argmax(axis=1)
     best_in_first = similarity.argmax(axis=0)
     rows = np.arange(len(first))
-    mutual = best_in_first[best_in_second] == rows
     best = similarity[rows, best_in_second]
     margin = best - np.maximum(_runner_up(similarity), _runner_up(similarity.T)[best_in_second])
-    aligned = int(np.count_nonzero(mutual & (best >= min_cosine) & (margin >= min_margin)))
-    same_place = np.abs(_positions(len(first)) - _positions(len(second))[best_in_second]) <= IN_ORDER_POSITION_GAP
-    in_order = int(np.count_nonzero(mutual & (best >= IN_ORDER_MIN_COSINE) & same_place))
-    return Alignment(_mean_share(aligned, first, second), aligned, _mean_share(in_order, first, second))
+    drift = np.abs(_positions(len(first)) - _positions(len(second))[best_in_second])
+    return BestMatches(best_in_first[best_in_second] == rows, best, margin, drift)
 
 
 def _mean_share(count: int, first: np.ndarray, second: np.ndarray) -> float:

@@ -20,7 +20,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from corpus.reading import CorpusFileError
+from corpus.reading import CorpusFileError, check_size
 
 MAX_DOCX_BYTES = 100 * 1024 * 1024
 MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
@@ -40,12 +40,7 @@ def read_docx(path: Path, *, max_bytes: int = MAX_DOCX_BYTES) -> DocxContent:
     """Body paragraphs and core properties of ``path``; raises CorpusFileError with the reason."""
     if path.suffix.lower() in MACRO_SUFFIXES:
         raise CorpusFileError(path, "macro-enabled Word document (.docm) refused: save it as .docx without macros")
-    try:
-        size = path.stat().st_size
-    except OSError as error:
-        raise CorpusFileError(path, f"cannot read file ({error.strerror or error})") from error
-    if size > max_bytes:
-        raise CorpusFileError(path, f"file too large ({size:,} bytes, limit {max_bytes:,} bytes)")
+    check_size(path, max_bytes)
     check_archive(path)
     import docx
     from docx.opc.exceptions import PackageNotFoundError

@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from corpus.reading import CorpusFileError, plausibility
+from corpus.reading import CorpusFileError, check_size, plausibility
 
 MAX_PDF_PAGES = 1000
 MAX_DOCUMENT_BYTES = 100 * 1024 * 1024
@@ -99,10 +99,8 @@ def read_pdf(path: Path, *, max_pages: int = MAX_PDF_PAGES, max_bytes: int = MAX
 
 
 def _read_bytes(path: Path, max_bytes: int) -> bytes:
+    check_size(path, max_bytes)
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise CorpusFileError(path, f"file too large ({size:,} bytes, limit {max_bytes:,} bytes)")
         return path.read_bytes()
     except OSError as error:
         raise CorpusFileError(path, f"cannot read file ({error.strerror or error})") from error

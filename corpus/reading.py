@@ -55,14 +55,20 @@ class CorpusFileError(Exception):
         self.reason = reason
 
 
-def read_release_text(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
-    """The decoded text of ``path``; raises CorpusFileError when unusable."""
+def check_size(path: Path, max_bytes: int) -> int:
+    """``path``'s size in bytes; raises CorpusFileError when it cannot be read or exceeds ``max_bytes``."""
     try:
         size = path.stat().st_size
     except OSError as error:
         raise CorpusFileError(path, f"cannot read file ({error.strerror or error})") from error
     if size > max_bytes:
         raise CorpusFileError(path, f"file too large ({size:,} bytes, limit {max_bytes:,} bytes)")
+    return size
+
+
+def read_release_text(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
+    """The decoded text of ``path``; raises CorpusFileError when unusable."""
+    check_size(path, max_bytes)
     try:
         data = path.read_bytes()
     except OSError as error:

@@ -27,7 +27,7 @@ import numpy as np
 import typer
 from tqdm import tqdm
 
-from assistant.related import _runner_up, language_key
+from assistant.related import best_matches, language_key
 from evaluation.cli import default_ntrex_dir
 from evaluation.ntrex_eval import prepare_ntrex
 from index import chunk_db
@@ -57,20 +57,15 @@ def release_sentences(index) -> dict[str, np.ndarray]:  # noqa: ANN001
 
 def aligned_counts(first: np.ndarray, second: np.ndarray) -> dict[tuple[float, float], int]:
     """Aligned sentence counts of one pair for every (minimum cosine, margin) of the grid."""
-    similarity = first @ second.T
-    best_in_second = similarity.argmax(axis=1)
-    best_in_first = similarity.argmax(axis=0)
-    rows = np.arange(len(first))
-    mutual = best_in_first[best_in_second] == rows
-    best = similarity[rows, best_in_second]
-    margin = best - np.maximum(_runner_up(similarity), _runner_up(similarity.T)[best_in_second])
+    matches = best_matches(first, second)
     counts = {
-        (cosine, gap): int(np.count_nonzero(mutual & (best >= cosine) & (margin >= gap)))
+        (cosine, gap): int(np.count_nonzero(matches.mutual & (matches.cosine >= cosine) & (matches.margin >= gap)))
         for cosine, gap in itertools.product(COSINES, MARGINS)
     }
-    place = np.abs(np.arange(len(first)) / max(1, len(first) - 1) - best_in_second / max(1, len(second) - 1))
     for cosine, gap in itertools.product(ORDER_COSINES, ORDER_GAPS):
-        counts[("order", cosine, gap)] = int(np.count_nonzero(mutual & (best >= cosine) & (place <= gap)))
+        counts[("order", cosine, gap)] = int(
+            np.count_nonzero(matches.mutual & (matches.cosine >= cosine) & (matches.drift <= gap))
+        )
     return counts
 
 
