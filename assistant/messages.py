@@ -36,6 +36,10 @@ _MESSAGES: dict[str, dict[str, str]] = {
     "truncated": {
         "en": "Your question was {length:,} characters long; only the first {limit:,} were used.",
     },
+    "backend_unavailable": {
+        "en": "The search backend is unavailable right now, so nothing could be searched. "
+        "Please try again in a minute; if it keeps happening, tell the administrator.",
+    },
     "error": {
         "en": "Sorry, something went wrong while answering. Please try again; if it keeps happening, tell the administrator.",
         "sh": "Izvinite, došlo je do greške. Pokušajte ponovo.",

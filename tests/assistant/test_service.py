@@ -9,6 +9,7 @@ from assistant.service import Assistant, SearchOptions, build_filters, OptionsEr
 from index.build import build_index
 from index.encoder import load_encoder
 from index.settings import Settings
+from index.vector_store import VectorStoreError
 
 EU_QUESTION = "What specialized equipment did the European Union donate to the Directorate for Coordination of Police Bodies?"
 EU_RELEASE = "003_66eed8faacc8aaff"
@@ -154,3 +155,16 @@ def test_declared_bosnian_is_named_and_undeclared_latin_sh_is_the_family(fake_as
     certainty = fake_assistant.generation.certainty
     assert not certainty.uncertain(EU_RELEASE)  # declares [en, bs]
     assert certainty.uncertain("no-such-release")
+
+
+def test_an_unreachable_vector_store_is_answered_as_backend_unavailable(fake_assistant: Assistant, monkeypatch):
+    def down(*args, **kwargs):
+        raise VectorStoreError("Milvus could not search: connection refused")
+
+    monkeypatch.setattr(fake_assistant.generation.searcher, "search", down)
+    answer, _ = fake_assistant.ask("What did the mission say about migrants?")
+    assert answer.status == "error"
+    assert "search backend is unavailable" in answer.message and "Milvus" not in answer.message
+    monkeypatch.undo()
+    answer, _ = fake_assistant.ask("What did the mission say about migrants?")
+    assert answer.status != "error"  # served again as soon as the store answers

@@ -56,12 +56,17 @@ def test_small_ntrex_headline_slice(real_cached, ntrex_dir: Path, tmp_path: Path
     assert all(value >= 0.5 for row in matrix for value in row if value == value), matrix
 
 
+@pytest.mark.parametrize("flavour", ["lite", "server"])
 def test_golden_set_and_ntrex_slice_score_the_same_on_faiss_and_milvus(
-    real_cached, shipped_releases, ntrex_dir: Path, tmp_path: Path
+    real_cached, shipped_releases, ntrex_dir: Path, tmp_path: Path, flavour: str, request: pytest.FixtureRequest
 ) -> None:
-    """Exact search on both backends: every per-question score agrees (tolerance 1e-6)."""
+    """Exact search on both backends: every per-question score agrees (tolerance 1e-6).
+
+    Milvus is milvus-lite or a real Milvus standalone server (the ``milvus_server`` fixture).
+    """
     settings, encoder = real_cached
-    milvus = settings.with_overrides(vector_store="vectors/milvus.db")
+    uri = "vectors/milvus.db" if flavour == "lite" else request.getfixturevalue("milvus_server").uri
+    milvus = settings.with_overrides(vector_store=uri)
     golden = {}
     ntrex = {}
     for name, chosen in (("faiss", settings), ("milvus", milvus)):
