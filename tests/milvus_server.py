@@ -2,8 +2,9 @@
 
 ``milvus==2.3.5`` ships the standalone binary (embedded etcd, local storage). This
 module starts it the way ``milvus-server --data DIR --proxy-port PORT`` does, but
-keeps the binary as its own direct child in a new process group, so that stopping
-is exact: SIGTERM to the binary (a clean shutdown that revokes its etcd session,
+keeps the binary as its own direct child in a new process group (with its own
+``/run/milvus`` where it may: the binary locks a pid file there, one server per
+machine otherwise), so that stopping is exact: SIGTERM to the binary (a clean shutdown that revokes its etcd session,
 so a restart on the same folder is quick), SIGKILL to the group only after a
 grace period, then a check that no process runs the folder's binary any more.
 
@@ -15,7 +16,10 @@ grace period, then a check that no process runs the folder's binary any more.
 
 from __future__ import annotations
 
+import ctypes
+import functools
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -26,6 +30,7 @@ from pathlib import Path
 
 START_TIMEOUT = 180.0  # a restart on an old folder can wait about 50 s for etcd sessions
 GRACEFUL_STOP_SECONDS = 10
+PR_SET_PDEATHSIG = 1
 STOP_GRACE = 20.0  # the shutdown can hang on a coordinator already gone; the WAL keeps acknowledged writes
 
 
@@ -54,6 +59,30 @@ def _pids_running(executable: Path) -> list[int]:
         except OSError:
             continue
     return found
+
+
+def _private_run_dir(run_dir: Path) -> list[str]:
+    """A command prefix giving the server its own ``/run/milvus`` (a bind mount in a private mount
+    namespace), so that several servers can run at once; none when that needs rights this user lacks."""
+    unshare = shutil.which("unshare")
+    if os.geteuid() != 0 or unshare is None or not _can_unshare(unshare):
+        return []
+    run_dir.mkdir(parents=True, exist_ok=True)
+    script = f'mkdir -p {PID_FILE.parent} && mount --bind "$0" {PID_FILE.parent} && exec "$@"'
+    return [unshare, "--mount", "--propagation", "private", "--", "sh", "-c", script, str(run_dir)]
+
+
+@functools.cache
+def _can_unshare(unshare: str) -> bool:
+    probe = [unshare, "--mount", "--propagation", "private", "--", "true"]
+    return subprocess.run(probe, capture_output=True, check=False).returncode == 0
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: the kernel kills the server if the process that started it dies
+    (a test run killed by a timeout leaves no server behind)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def _pids_running_any() -> list[int]:
@@ -119,8 +148,9 @@ class LocalMilvus:
         logs = self.data_dir / "logs"
         with open(logs / "milvus-stdout.log", "ab") as out, open(logs / "milvus-stderr.log", "ab") as err:
             self._process = subprocess.Popen(
-                [str(self.executable), "run", "standalone"],
+                _private_run_dir(self.data_dir / "run") + [str(self.executable), "run", "standalone"],
                 cwd=self.data_dir, env=env, stdout=out, stderr=err, stdin=subprocess.DEVNULL, start_new_session=True,
+                preexec_fn=_die_with_parent,
             )  # fmt: skip
         try:
             self._wait_healthy(timeout)
