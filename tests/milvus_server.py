@@ -136,6 +136,7 @@ class LocalMilvus:
             # A graceful stop can hang on coordinators already gone; Milvus forces its exit after this long.
             config.set("common.gracefulStopTimeout", GRACEFUL_STOP_SECONDS)
             config.resolve()
+            self._write_etcd_config(int(config.get("etcd_port")))
             self._configured = True
         _initialize_data_files(str(self.data_dir))
         env = dict(os.environ)
@@ -157,6 +158,20 @@ class LocalMilvus:
         except BaseException:
             self.stop()
             raise
+
+    def _write_etcd_config(self, client_port: int) -> None:
+        """The embedded etcd on free ports too (its peer port is otherwise 2380, one server per machine)."""
+        peer = f"http://127.0.0.1:{free_port()}"
+        client = f"http://127.0.0.1:{client_port}"
+        etcd = self.data_dir / "configs" / "etcd.yaml"
+        etcd.write_text(
+            f"name: default\nlisten-peer-urls: {peer}\ninitial-advertise-peer-urls: {peer}\n"
+            f"listen-client-urls: {client}\nadvertise-client-urls: {client}\ninitial-cluster: default={peer}\n",
+            encoding="utf-8",
+        )
+        milvus_yaml = self.data_dir / "configs" / "milvus.yaml"
+        text = milvus_yaml.read_text(encoding="utf-8")
+        milvus_yaml.write_text(text.replace("\netcd:\n", f"\netcd:\n  config:\n    path: {etcd}\n", 1), encoding="utf-8")
 
     def _wait_healthy(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
