@@ -103,6 +103,8 @@ SERVER_HNSW = "server-hnsw"
 # measured too when a Milvus server is given: backend name -> index type
 SERVER_BACKENDS: dict[str, str] = {SERVER_FLAT: "FLAT", SERVER_HNSW: "HNSW"}
 COLLECTION = "backend_latency"
+# read levels timed on the server's FLAT collection (index.milvus_store reads at Bounded)
+CONSISTENCY_LEVELS = ("Strong", "Bounded", "Eventually")
 
 
 @dataclass(frozen=True)
@@ -400,6 +402,25 @@ def measure_backend(
     return phases
 
 
+def consistency_latency(server: str, collection: str, queries: np.ndarray) -> dict[str, dict[str, float]]:
+    """Unfiltered single-query searches on ``collection`` at each read level, timed one by one."""
+    from pymilvus import MilvusClient
+
+    client = MilvusClient(uri=server)
+    try:
+        latency = {}
+        for level in CONSISTENCY_LEVELS:
+            seconds = []
+            for query in queries:
+                started = time.perf_counter()
+                client.search(collection, data=[query.tolist()], limit=K, consistency_level=level)
+                seconds.append(time.perf_counter() - started)
+            latency[level] = LatencySummary.of_seconds(seconds).to_dict()
+        return latency
+    finally:
+        client.close()
+
+
 # --- the whole run -----------------------------------------------------------------------------
 
 
@@ -433,6 +454,10 @@ def run_benchmark(
         measured += measure_backend(
             name, corpus, query_vectors, filters, workdir, reference, progress, server
         )
+    consistency = None
+    if server:
+        flat = next(result for result in measured if result.name == SERVER_FLAT)
+        consistency = consistency_latency(server, str(flat.description["collection"]), query_vectors)
     passing = {
         scenario: round(float(np.mean([len(ids) for ids in found])), 2)
         for scenario, found in measured[0].results.items()
@@ -453,6 +478,7 @@ def run_benchmark(
         "load_average_start": load_before,
         "load_average_end": load_averages(),
         "milvus_server": bool(server),
+        "consistency_latency_ms": consistency,
         "backends": [result.to_dict() for result in measured],
     }
 
@@ -576,8 +602,24 @@ def markdown_report(report: dict) -> str:
         "",
         _notes(report),
         "",
+        *_consistency_rows(report),
     ]
     return "\n".join(lines)
+
+
+def _consistency_rows(report: dict) -> list[str]:
+    latency = report.get("consistency_latency_ms")
+    if not latency:
+        return []
+    rows = [
+        "## Read level on the Milvus server (FLAT, unfiltered, ms)",
+        "",
+        "| consistency level | p50 | p95 | p99 |",
+        "|---|---|---|---|",
+    ]
+    for level, ms in latency.items():
+        rows.append(f"| {level} | {ms['p50_ms']:.2f} | {ms['p95_ms']:.2f} | {ms['p99_ms']:.2f} |")
+    return [*rows, ""]
 
 
 def write_report(report: dict, out: Path) -> tuple[Path, Path]:
