@@ -210,7 +210,7 @@ def test_a_milvus_restart_loses_nothing_and_the_app_reconnects_by_itself(
             after = app.ask(QUESTIONS[0])
         assert after["status"] != "error", (after, app.log_tail())
         assert {question: signature(app.ask(question)) for question in QUESTIONS} == before
-        assert "search backend unavailable" in app.log_tail()  # the app's own one-line warning
+        assert "search backend unavailable" in app.log.read_text(encoding="utf-8")  # the app's one-line warning
     finally:
         stop_app(app.process)
         if not milvus_server.running:
