@@ -339,3 +339,37 @@ def test_discarding_a_folder_keeps_what_kept_folders_use(
     reopened = plugin.open(where, kept, [path.name for path in kept.iterdir()], "chunks", DIM)
     assert reopened is not None and reopened.count() == len(CHUNKS)
     reopened.close()
+
+
+# --- read-your-writes and the publish barrier (on a server: Bounded reads, Strong after writes) ---
+
+
+def test_a_store_sees_its_own_writes_at_once(store: VectorStore) -> None:
+    entries, vectors = entries_and_vectors(list(CHUNKS))
+    store.add(entries, vectors)
+    assert [chunk for chunk, _ in store.search(QUERY, 9)] == BEST_FIRST  # no count or wait in between
+    store.delete_releases(["r1"])
+    assert [chunk for chunk, _ in store.search(QUERY, 9)] == [chunk for chunk in BEST_FIRST if chunk not in (1, 2)]
+    store.delete_chunks([3])
+    assert set(store.vectors_of([1, 3, 4])) == {4}
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_reader_opening_a_saved_generation_sees_every_vector(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    where = location(backend, tmp_path, request)
+    plugin = backend_of(where)
+    folder = tmp_path / "published"
+    folder.mkdir()
+    writer = plugin.create(where, folder, "chunks", DIM, "barrier", "model")
+    entries, vectors = entries_and_vectors(list(CHUNKS))
+    writer.add(entries, vectors)
+    plugin.save(writer, where, folder, "chunks")  # what runs before CURRENT is published
+    reader = plugin.open(plugin.location_of(folder, ""), folder, [path.name for path in folder.iterdir()], "chunks", DIM)
+    assert reader is not None
+    try:
+        assert [chunk for chunk, _ in reader.search(QUERY, 9)] == BEST_FIRST  # the reader's first read, no write
+    finally:
+        reader.close()
+        writer.close()
