@@ -31,9 +31,10 @@ Consistency, chosen per read (a real server differs from milvus-lite here):
   are not listed in the old generation's database, and its searcher skips them
   (``index.store``): readers never see chunks of an unpublished generation.
 
-Reads carry a time limit (``timeout``), so an unreachable server fails a search
-within seconds with ``VectorStoreError`` instead of retrying for minutes; after
-a server restart the collection is loaded again on first use.
+Reads on a server carry a time limit (``timeout`` for searches, longer for Strong
+reads), so an unreachable server fails a search within seconds with
+``VectorStoreError`` instead of retrying for minutes; after a server restart the
+collection is loaded again on first use.
 """
 
 from __future__ import annotations
@@ -78,6 +79,7 @@ EXACT_RELEASE_LIMIT = 50
 COLLECTION_CONSISTENCY = "Bounded"  # the collection's default, for reads that name no level
 READ_CONSISTENCY = "Bounded"  # searches and vector reads of a store that has not written
 WRITER_CONSISTENCY = "Strong"  # counts, and the first read after this store wrote
+WRITER_READ_TIMEOUT = 300.0  # seconds a Strong read may wait (searches use the connect timeout)
 METRIC = "IP"
 RELEASE_ID_LENGTH = 512
 LANGUAGE_LENGTH = 16
@@ -451,16 +453,25 @@ class MilvusVectorStore:
         """One read of the collection at the chosen level, with the time limit; loads the collection again
         when the server lost it (a restarted server has nothing loaded)."""
         level = WRITER_CONSISTENCY if strong or self._unsynced else READ_CONSISTENCY
+        timeout = self._read_timeout(level)
         try:
-            result = call(self._collection, consistency_level=level, timeout=self._timeout, **arguments)
+            result = call(self._collection, consistency_level=level, timeout=timeout, **arguments)
         except MilvusException as error:
             if "not loaded" not in str(error.message):
                 raise
-            self._client.load_collection(self._collection, timeout=self._timeout)
-            result = call(self._collection, consistency_level=level, timeout=self._timeout, **arguments)
+            self._client.load_collection(self._collection, timeout=timeout)
+            result = call(self._collection, consistency_level=level, timeout=timeout, **arguments)
         if level == WRITER_CONSISTENCY:
             self._unsynced = False
         return result
+
+    def _read_timeout(self, level: str) -> float | None:
+        """Seconds a read may take: a search on a server fails fast (the answer says the backend is
+        unavailable); a Strong read may wait for the server to apply a large write; milvus-lite runs
+        in this process and has no outage to detect."""
+        if self._local_path is not None:
+            return None
+        return self._timeout if level == READ_CONSISTENCY else max(self._timeout, WRITER_READ_TIMEOUT)
 
     def describe(self) -> dict[str, object]:
         build_params, search_params = INDEX_PARAMS[self._index_type]
