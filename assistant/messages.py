@@ -87,6 +87,16 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "mk": "Почетниот датум ({start}) е по крајниот датум ({end}).",
         "sr-Cyrl": "Почетни датум ({start}) је после крајњег датума ({end}).",
     },
+    "backend_unavailable": {
+        "en": "The search backend is unavailable right now, so nothing could be searched. "
+        "Please try again in a minute; if it keeps happening, tell the administrator.",
+        "sh": "Pretraživač trenutno nije dostupan, pa ništa nije pretraženo. "
+        "Pokušajte ponovo za minutu; ako se ponavlja, javite administratoru.",
+        "sr-Cyrl": "Претраживач тренутно није доступан, па ништа није претражено. "
+        "Покушајте поново за минут; ако се понавља, јавите администратору.",
+        "mk": "Пребарувачот моментално не е достапен, па ништо не е пребарано. "
+        "Обидете се повторно за една минута; ако се повторува, известете го администраторот.",
+    },
     "error": {
         "en": "Sorry, something went wrong while answering. Please try again; if it keeps happening, tell the administrator.",
         "sh": "Izvinite, došlo je do greške pri odgovaranju. Pokušajte ponovo; ako se ponavlja, javite administratoru.",

@@ -33,13 +33,14 @@ from assistant.languages import language_name
 from assistant.messages import message
 from assistant.query_cache import QueryCachingEncoder
 from assistant.question_batcher import BatchingEncoder
-from assistant.questions import check_question
+from assistant.questions import CheckedQuestion, check_question
 from assistant.related import RelatedReleases, ReleaseInfo, unit_rows
 from index import chunk_db
 from index.encoder import Encoder
 from index.filters import parse_date_bound
 from index.search import DEFAULT_MODE, Filters, Hit, Searcher, usable_mode
 from index.store import OpenIndex, open_index, read_current
+from index.vector_store import VectorStoreError
 
 log = logging.getLogger(__name__)
 
@@ -286,6 +287,18 @@ class Assistant:
             invalid = Answer(question=checked.text, status="invalid", message=str(error))
             invalid.message_key, invalid.message_values = error.key, dict(error.values)
             return invalid, conversation
+        try:
+            return self._answer(checked, conversation, options, filters)
+        except VectorStoreError as error:  # the vector store server is down or unreachable: say so, keep serving
+            log.warning("search backend unavailable: %s", error)
+            unavailable = message("backend_unavailable", checked.reply_language)
+            failed = Answer(question=checked.text, status="error", message=unavailable)
+            failed.message_key = "backend_unavailable"
+            return failed, conversation
+
+    def _answer(
+        self, checked: CheckedQuestion, conversation: Conversation, options: SearchOptions, filters: Filters | None
+    ) -> tuple[Answer, Conversation]:
         self.refresh()
         generation = self.generation
         resolved = resolve(checked.text, conversation)

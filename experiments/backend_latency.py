@@ -1,4 +1,5 @@
-"""Vector-store backends side by side: FAISS exact against Milvus FLAT and HNSW (milvus-lite).
+"""Vector-store backends side by side: FAISS exact against Milvus FLAT and HNSW (milvus-lite,
+and a real Milvus server with ``--milvus-uri`` or ``--start-milvus``).
 
 At N synthetic chunks (clustered unit vectors, ``evaluation.bench.synthetic``; six chunks
 per release, languages cycling over en, bs, hr, sr-Latn, sr-Cyrl, mk, dates over five
@@ -18,9 +19,16 @@ the chat searches one question at a time; milvus-lite runs in-process, so the se
 reaches its FAISS-based indexes too. Load averages at start and end are recorded: on a
 shared CPU every timing scales with them.
 
+A Milvus server (``server-flat``, ``server-hnsw``) is searched over gRPC on loopback at the
+store's read level (Bounded: see ``index.milvus_store``); its own memory and disk are not in
+the RSS and on-disk columns (they are the client's and the generation folder's).
+``--start-milvus`` starts a Milvus standalone from the ``milvus`` test dependency in a
+temporary folder for the run (``tests.milvus_server``) and stops it at the end.
+
 Usage::
 
     python -m experiments.backend_latency [--chunks 100000] [--queries 200] [--out DIR]
+        [--milvus-uri http://127.0.0.1:19530 | --start-milvus]
 """
 
 from __future__ import annotations
@@ -90,7 +98,13 @@ BACKENDS: dict[str, str | None] = {
     MILVUS_FLAT: "FLAT",
     MILVUS_HNSW: "HNSW",
 }
+SERVER_FLAT = "server-flat"
+SERVER_HNSW = "server-hnsw"
+# measured too when a Milvus server is given: backend name -> index type
+SERVER_BACKENDS: dict[str, str] = {SERVER_FLAT: "FLAT", SERVER_HNSW: "HNSW"}
 COLLECTION = "backend_latency"
+# read levels timed on the server's FLAT collection (index.milvus_store reads at Bounded)
+CONSISTENCY_LEVELS = ("Strong", "Bounded", "Eventually")
 
 
 @dataclass(frozen=True)
@@ -268,16 +282,21 @@ def storage_path(name: str, workdir: Path) -> Path:
     return workdir / name
 
 
-def location_of(name: str, storage: Path) -> StoreLocation:
-    """The vector-store location of variant ``name``: FAISS, or a milvus-lite database beside ``storage``."""
+def location_of(name: str, storage: Path, server: str | None = None) -> StoreLocation:
+    """The vector-store location of variant ``name``: FAISS, a milvus-lite database beside ``storage``,
+    or the Milvus ``server`` (the ``server-*`` variants)."""
+    if name in SERVER_BACKENDS:
+        if not server:
+            raise ValueError(f"{name} needs a Milvus server URI")
+        return parse_location(server, storage.parent, SERVER_BACKENDS[name])
     index_type = BACKENDS[name]
     setting = "faiss" if index_type is None else f"{storage}.db"
     return parse_location(setting, storage.parent, index_type or DEFAULT_MILVUS_INDEX)
 
 
-def open_store(name: str, storage: Path, dimension: int) -> VectorStore:
+def open_store(name: str, storage: Path, dimension: int, server: str | None = None) -> VectorStore:
     """Variant ``name`` at ``storage``, through the backend registry: new and empty, or the saved one."""
-    location = location_of(name, storage)
+    location = location_of(name, storage, server)
     backend = backend_of(location)
     if storage.exists():
         files = [path.name for path in storage.iterdir()]
@@ -289,9 +308,9 @@ def open_store(name: str, storage: Path, dimension: int) -> VectorStore:
     return backend.create(location, storage, CHUNKS, dimension, COLLECTION, "synthetic")
 
 
-def save_store(name: str, store: VectorStore, storage: Path) -> None:
+def save_store(name: str, store: VectorStore, storage: Path, server: str | None = None) -> None:
     """What a generation keeps of the store (FAISS: its files; Milvus: the collection's name)."""
-    location = location_of(name, storage)
+    location = location_of(name, storage, server)
     backend_of(location).save(store, location, storage, CHUNKS)
 
 
@@ -334,21 +353,22 @@ def measure_backend(
     workdir: Path,
     reference: PhaseResult | None,
     progress: bool,
+    server: str | None = None,
 ) -> list[PhaseResult]:
     """Backend ``name`` after load and reopened; recall against ``reference`` (None: itself after load)."""
     dimension = corpus.vectors.shape[1]
     storage = storage_path(name, workdir)
-    store = open_store(name, storage, dimension)
+    store = open_store(name, storage, dimension, server)
     try:
         load_s = load_store(store, corpus, name, progress)
         loaded = search_scenarios(store, queries, filters)
         description = describe_without_location(store, storage)
-        save_store(name, store, storage)
+        save_store(name, store, storage, server)
     finally:
         close_store(store)
     after_load_rss = mib(peak_rss_bytes())
     started = time.perf_counter()
-    store = open_store(name, storage, dimension)
+    store = open_store(name, storage, dimension, server)
     try:
         open_s = round(time.perf_counter() - started, 3)
         reopened = search_scenarios(store, queries, filters)
@@ -382,6 +402,25 @@ def measure_backend(
     return phases
 
 
+def consistency_latency(server: str, collection: str, queries: np.ndarray) -> dict[str, dict[str, float]]:
+    """Unfiltered single-query searches on ``collection`` at each read level, timed one by one."""
+    from pymilvus import MilvusClient
+
+    client = MilvusClient(uri=server)
+    try:
+        latency = {}
+        for level in CONSISTENCY_LEVELS:
+            seconds = []
+            for query in queries:
+                started = time.perf_counter()
+                client.search(collection, data=[query.tolist()], limit=K, consistency_level=level)
+                seconds.append(time.perf_counter() - started)
+            latency[level] = LatencySummary.of_seconds(seconds).to_dict()
+        return latency
+    finally:
+        client.close()
+
+
 # --- the whole run -----------------------------------------------------------------------------
 
 
@@ -396,8 +435,10 @@ def run_benchmark(
     dimension: int = DIMENSION,
     seed: int = SEED,
     progress: bool = True,
+    server: str | None = None,
 ) -> dict[str, object]:
-    """Measure every backend in ``BACKENDS`` on one synthetic corpus; returns the report as a dict."""
+    """Measure every backend in ``BACKENDS`` (and ``SERVER_BACKENDS`` on ``server``) on one synthetic
+    corpus; returns the report as a dict."""
     load_before = load_averages()
     started = dt.datetime.now(dt.UTC)
     faiss.omp_set_num_threads(FAISS_THREADS)
@@ -407,11 +448,16 @@ def run_benchmark(
     filters = scenario_filters(corpus, sources)
     generate_s = round(time.perf_counter() - generated, 3)
     measured: list[PhaseResult] = []
-    for name in BACKENDS:
+    names = [*BACKENDS, *(SERVER_BACKENDS if server else ())]
+    for name in names:
         reference = measured[0] if measured else None
         measured += measure_backend(
-            name, corpus, query_vectors, filters, workdir, reference, progress
+            name, corpus, query_vectors, filters, workdir, reference, progress, server
         )
+    consistency = None
+    if server:
+        flat = next(result for result in measured if result.name == SERVER_FLAT)
+        consistency = consistency_latency(server, str(flat.description["collection"]), query_vectors)
     passing = {
         scenario: round(float(np.mean([len(ids) for ids in found])), 2)
         for scenario, found in measured[0].results.items()
@@ -431,6 +477,8 @@ def run_benchmark(
         "machine": machine_facts(MACHINE_PACKAGES),
         "load_average_start": load_before,
         "load_average_end": load_averages(),
+        "milvus_server": bool(server),
+        "consistency_latency_ms": consistency,
         "backends": [result.to_dict() for result in measured],
     }
 
@@ -529,7 +577,8 @@ def _notes(report: dict) -> str:
         "server opening an existing index. First query = the phase's first unfiltered "
         "search (not in the percentiles). Recall = mean share of FAISS exact's ids (after "
         "load) found. On disk: FAISS = the files `save` writes; Milvus = the milvus-lite "
-        "`.db` folder after close. Peak RSS = the process's high-water mark after the "
+        "`.db` folder after close; server-* = a Milvus standalone over gRPC on loopback (Bounded reads), "
+        "its own disk and memory not counted. Peak RSS = the process's high-water mark after the "
         "phase; rows run in table order, so a row includes the peaks of the rows above "
         f"it (the corpus alone is {corpus_mib} MiB of float32). Files on disk by kind: "
         f"{files}."
@@ -553,8 +602,24 @@ def markdown_report(report: dict) -> str:
         "",
         _notes(report),
         "",
+        *_consistency_rows(report),
     ]
     return "\n".join(lines)
+
+
+def _consistency_rows(report: dict) -> list[str]:
+    latency = report.get("consistency_latency_ms")
+    if not latency:
+        return []
+    rows = [
+        "## Read level on the Milvus server (FLAT, unfiltered, ms)",
+        "",
+        "| consistency level | p50 | p95 | p99 |",
+        "|---|---|---|---|",
+    ]
+    for level, ms in latency.items():
+        rows.append(f"| {level} | {ms['p50_ms']:.2f} | {ms['p95_ms']:.2f} | {ms['p99_ms']:.2f} |")
+    return [*rows, ""]
 
 
 def write_report(report: dict, out: Path) -> tuple[Path, Path]:
@@ -591,13 +656,33 @@ def main(
     ] = None,
     home: HomeOption = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bars.")] = False,
+    milvus_uri: Annotated[
+        str | None,
+        typer.Option("--milvus-uri", help="Also measure this Milvus server (e.g. http://127.0.0.1:19530)."),
+    ] = None,
+    start_milvus: Annotated[
+        bool,
+        typer.Option("--start-milvus", help="Start a Milvus standalone (the milvus test dependency) for the run."),
+    ] = False,
 ) -> None:
     """Load, search and size FAISS exact, Milvus FLAT and Milvus HNSW on synthetic chunks; write the report."""
+    if milvus_uri and start_milvus:
+        raise typer.BadParameter("give --milvus-uri or --start-milvus, not both")
     folder = out or settings_from(home).home / "reports"
     workdir = Path(tempfile.mkdtemp(prefix="backend-latency-"))
+    server = None
     try:
-        report = run_benchmark(chunks, queries, workdir, dimension, progress=not quiet)
+        if start_milvus:
+            from tests.milvus_server import LocalMilvus
+
+            server = LocalMilvus(workdir / "milvus-server")
+            typer.echo(f"starting a Milvus standalone in {server.data_dir} …", err=True)
+            server.start()
+            milvus_uri = server.uri
+        report = run_benchmark(chunks, queries, workdir, dimension, progress=not quiet, server=milvus_uri)
     finally:
+        if server is not None:
+            server.stop()
         shutil.rmtree(workdir, ignore_errors=True)
     markdown, data = write_report(report, folder)
     typer.echo(markdown_report(report))

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from index.encoder import register_encoder
 from tests.fake_encoder import HashingEncoder
+from tests.milvus_server import LocalMilvus
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DIR = REPO_ROOT.parent / "shared"
@@ -25,6 +27,19 @@ def assistant_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home.mkdir()
     monkeypatch.setenv("ASSISTANT_HOME", str(home))
     return home
+
+
+@pytest.fixture(scope="session")
+def milvus_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalMilvus]:
+    """A real Milvus standalone (PyPI ``milvus``) in a fresh data folder on a free port, for the whole run.
+
+    Started on first use; a server that cannot start fails the tests that need it with the reason
+    (never a skip). Stopped cleanly at the end, and the stop fails if any Milvus process is left.
+    """
+    server = LocalMilvus(tmp_path_factory.mktemp("milvus-server"))
+    server.start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="session")

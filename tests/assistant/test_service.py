@@ -9,6 +9,7 @@ from assistant.service import Assistant, SearchOptions, build_filters, OptionsEr
 from index.build import build_index
 from index.encoder import load_encoder
 from index.settings import Settings
+from index.vector_store import VectorStoreError
 
 EU_QUESTION = "What specialized equipment did the European Union donate to the Directorate for Coordination of Police Bodies?"
 EU_RELEASE = "003_66eed8faacc8aaff"
@@ -172,3 +173,16 @@ def test_a_question_about_a_year_is_answered_only_from_releases_that_speak_of_it
     assert all("2023" in texts[quote.release_id] or quote.citation.date.startswith("2023") for quote in answered.quotes)
     refused, _ = fake_assistant.ask(EU_QUESTION + " In 1998?")
     assert refused.status == "no_answer" and refused.quotes == []
+
+
+def test_an_unreachable_vector_store_is_answered_as_backend_unavailable(fake_assistant: Assistant, monkeypatch):
+    def down(*args, **kwargs):
+        raise VectorStoreError("Milvus could not search: connection refused")
+
+    monkeypatch.setattr(fake_assistant.generation.searcher, "search", down)
+    answer, _ = fake_assistant.ask("What did the mission say about migrants?")
+    assert answer.status == "error"
+    assert "search backend is unavailable" in answer.message and "Milvus" not in answer.message
+    monkeypatch.undo()
+    answer, _ = fake_assistant.ask("What did the mission say about migrants?")
+    assert answer.status != "error"  # served again as soon as the store answers

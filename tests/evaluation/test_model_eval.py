@@ -57,23 +57,32 @@ def test_small_ntrex_headline_slice(real_cached, ntrex_dir: Path, tmp_path: Path
 
 
 def test_golden_set_and_ntrex_slice_score_the_same_on_faiss_and_milvus(
-    real_cached, shipped_releases, ntrex_dir: Path, tmp_path: Path
+    real_cached, shipped_releases, ntrex_dir: Path, tmp_path: Path, milvus_server
 ) -> None:
-    """Exact search on both backends: every per-question score agrees (tolerance 1e-6)."""
+    """Exact search on both backends: every per-question score agrees (tolerance 1e-6).
+
+    Milvus twice: milvus-lite and a real Milvus standalone server (the ``milvus_server`` fixture).
+    The three runs share one embedding cache, so the model encodes the corpus once.
+    """
     settings, encoder = real_cached
-    milvus = settings.with_overrides(vector_store="vectors/milvus.db")
+    stores = {
+        "faiss": settings,
+        "milvus-lite": settings.with_overrides(vector_store="vectors/milvus.db"),
+        "milvus-server": settings.with_overrides(vector_store=milvus_server.uri),
+    }
     golden = {}
     ntrex = {}
-    for name, chosen in (("faiss", settings), ("milvus", milvus)):
+    for name, chosen in stores.items():
         out = tmp_path / name
         golden[name] = run_golden_evaluation(chosen, encoder, ["dense"], out, shipped_releases, progress=False)
         ntrex[name] = run_ntrex_evaluation(chosen, encoder, ntrex_dir, 2, ["passage"], ["dense"], out, progress=False)
-    pairs = [(golden["faiss"].results[0], golden["milvus"].results[0])]
-    pairs.append((ntrex["faiss"].results["passage"][0], ntrex["milvus"].results["passage"][0]))
-    for on_faiss, on_milvus in pairs:
-        assert on_milvus.config.data["vector_store"]["backend"] == "milvus"
-        assert "vector_store" not in on_faiss.config.data and on_faiss.config.hash != on_milvus.config.hash
-        assert on_faiss.scores.keys() == on_milvus.scores.keys() and on_faiss.n == on_milvus.n > 0
-        for metric, per_query in on_faiss.scores.items():
-            for query, value in per_query.items():
-                assert on_milvus.scores[metric][query] == pytest.approx(value, abs=1e-6), (metric, query)
+    for milvus in ("milvus-lite", "milvus-server"):
+        pairs = [(golden["faiss"].results[0], golden[milvus].results[0])]
+        pairs.append((ntrex["faiss"].results["passage"][0], ntrex[milvus].results["passage"][0]))
+        for on_faiss, on_milvus in pairs:
+            assert on_milvus.config.data["vector_store"]["backend"] == "milvus"
+            assert "vector_store" not in on_faiss.config.data and on_faiss.config.hash != on_milvus.config.hash
+            assert on_faiss.scores.keys() == on_milvus.scores.keys() and on_faiss.n == on_milvus.n > 0
+            for metric, per_query in on_faiss.scores.items():
+                for query, value in per_query.items():
+                    assert on_milvus.scores[metric][query] == pytest.approx(value, abs=1e-6), (milvus, metric, query)

@@ -184,3 +184,21 @@ def test_command_writes_to_the_home_reports_folder(tmp_path: Path) -> None:
     written = json.loads((home / "reports" / "backend-latency-60.json").read_text())
     assert (written["chunks"], written["queries"], written["dimension"]) == (60, 3, 8)
     assert (home / "reports" / "backend-latency-60.md").is_file()
+
+
+def test_on_a_milvus_server_the_server_rows_and_read_levels_are_reported(
+    milvus_server, tmp_path: Path, corpus: bl.SyntheticCorpus
+) -> None:
+    report = bl.run_benchmark(300, 5, tmp_path, DIMENSION, seed=5, progress=False, server=milvus_server.uri)
+    rows = {(backend["name"], backend["phase"]) for backend in report["backends"]}
+    assert {(name, phase) for name in bl.SERVER_BACKENDS for phase in (bl.AFTER_LOAD, bl.REOPENED)} <= rows
+    for backend in report["backends"]:
+        if backend["name"] == bl.SERVER_FLAT:  # exact on the server: the same ids as FAISS exact
+            assert set(backend[f"recall_at_{bl.K}"].values()) == {1.0}
+    assert set(report["consistency_latency_ms"]) == set(bl.CONSISTENCY_LEVELS)
+    assert "Read level on the Milvus server" in bl.markdown_report(report)
+
+
+def test_a_server_variant_without_a_server_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="needs a Milvus server"):
+        bl.location_of(bl.SERVER_FLAT, tmp_path / "server-flat")

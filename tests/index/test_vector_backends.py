@@ -1,4 +1,5 @@
-"""The whole index path (build, update, delete, search, migrate) on FAISS and on Milvus (milvus-lite)."""
+"""The whole index path (build, update, delete, search, migrate) on FAISS and on Milvus: milvus-lite
+and a real Milvus standalone server (the ``milvus_server`` fixture)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from index.migrate import migrate_index
 from index.search import Searcher
 from index.settings import Settings, load_settings
 from index.store import IndexWriter, open_index, read_current, writer_lock
-from index.milvus_store import DESCRIPTOR_FILE, descriptor_file
+from index.milvus_store import DESCRIPTOR_FILE, client_uri, descriptor_file
 from index.store_location import parse_location
 from tests.fake_encoder import HashingEncoder
 from tests.index.conftest import make_release, small_corpus
@@ -30,8 +31,17 @@ FILTERS = [
 ]
 
 
-def milvus_settings(settings: Settings) -> Settings:
-    return dataclasses.replace(settings, vector_store="vectors/milvus.db")
+LITE = "vectors/milvus.db"
+
+
+@pytest.fixture(params=["lite", "server"])
+def milvus_value(request: pytest.FixtureRequest) -> str:
+    """The ``vector_store`` setting of each Milvus flavour (the server starts once per run, when first asked)."""
+    return LITE if request.param == "lite" else request.getfixturevalue("milvus_server").uri
+
+
+def milvus_settings(settings: Settings, value: str = LITE) -> Settings:
+    return dataclasses.replace(settings, vector_store=value)
 
 
 def ranking(settings: Settings, encoder: HashingEncoder, question: str, filters: Filters | None) -> list:
@@ -46,7 +56,7 @@ def ranking(settings: Settings, encoder: HashingEncoder, question: str, filters:
 def collections(settings: Settings) -> set[str]:
     from pymilvus import MilvusClient
 
-    client = MilvusClient(str(settings.store_location.uri))
+    client = MilvusClient(client_uri(str(settings.store_location.uri)))
     try:
         return set(client.list_collections())
     finally:
@@ -54,10 +64,10 @@ def collections(settings: Settings) -> set[str]:
 
 
 @pytest.fixture
-def twin(tmp_path: Path, fake_encoder: HashingEncoder) -> tuple[Settings, Settings]:
-    """The small corpus indexed twice: on FAISS and on milvus-lite."""
+def twin(tmp_path: Path, fake_encoder: HashingEncoder, milvus_value: str) -> tuple[Settings, Settings]:
+    """The small corpus indexed twice: on FAISS and on Milvus (lite or server)."""
     faiss_settings = Settings(home=tmp_path / "faiss")
-    milvus = milvus_settings(Settings(home=tmp_path / "milvus"))
+    milvus = milvus_settings(Settings(home=tmp_path / "milvus"), milvus_value)
     for settings in (faiss_settings, milvus):
         build_index(settings, fake_encoder, small_corpus(), progress=False)
     return faiss_settings, milvus
@@ -69,7 +79,7 @@ def test_a_milvus_generation_names_its_collection_instead_of_holding_vectors(twi
     assert (generation / DESCRIPTOR_FILE).is_file()
     assert not (generation / "vectors.faiss").exists()
     descriptor = json.loads((generation / DESCRIPTOR_FILE).read_text())
-    assert descriptor["uri"] == str(milvus.home / "vectors" / "milvus.db")
+    assert descriptor["uri"] == milvus.store_location.uri
     assert descriptor["collection"] in collections(milvus)
     index = open_index(milvus.index_dir)
     try:
@@ -137,17 +147,18 @@ def test_an_aborted_milvus_update_removes_the_chunks_it_wrote(twin, fake_encoder
     base.close()
 
 
-def test_changing_the_vector_store_setting_rebuilds_without_re_embedding(tmp_path: Path) -> None:
+def test_changing_the_vector_store_setting_rebuilds_without_re_embedding(tmp_path: Path, milvus_value: str) -> None:
     encoder = HashingEncoder(64)
     settings = Settings(home=tmp_path / "home")
     build_index(settings, encoder, small_corpus(), progress=False)
-    report = build_index(milvus_settings(settings), encoder, small_corpus(), progress=False)
+    report = build_index(milvus_settings(settings, milvus_value), encoder, small_corpus(), progress=False)
     assert report.written and report.full_rebuild_reason.startswith("vector store changed from faiss to milvus")
     assert report.chunks_embedded == 0 and report.cache_hits == report.chunks
 
 
-def test_full_rebuilds_drop_collections_no_kept_generation_uses(tmp_path: Path, fake_encoder) -> None:
-    settings = milvus_settings(Settings(home=tmp_path / "home"))
+def test_full_rebuilds_drop_collections_no_kept_generation_uses(tmp_path: Path, fake_encoder, milvus_value) -> None:
+    settings = milvus_settings(Settings(home=tmp_path / "home"), milvus_value)
+    before = collections(settings)  # a shared server holds other tests' collections too
     for _ in range(3):
         build_index(settings, fake_encoder, small_corpus(), progress=False, rebuild=True)
     kept = {
@@ -156,18 +167,20 @@ def test_full_rebuilds_drop_collections_no_kept_generation_uses(tmp_path: Path, 
         for name in (DESCRIPTOR_FILE, descriptor_file("sentences"))
     }
     assert len(kept) == 4  # chunks and sentences of the live generation and of the one before it
-    assert collections(settings) == kept
+    assert collections(settings) - before == kept
 
 
 @pytest.mark.parametrize("direction", ["faiss->milvus", "milvus->faiss"])
-def test_migrate_copies_vectors_without_re_embedding_and_switches_the_setting(tmp_path: Path, direction: str) -> None:
+def test_migrate_copies_vectors_without_re_embedding_and_switches_the_setting(
+    tmp_path: Path, direction: str, milvus_value: str
+) -> None:
     encoder = HashingEncoder(64)
     home = tmp_path / "home"
-    source = Settings(home=home) if direction.startswith("faiss") else milvus_settings(Settings(home=home))
+    source = Settings(home=home) if direction.startswith("faiss") else milvus_settings(Settings(home=home), milvus_value)
     build_index(source, encoder, small_corpus(), progress=False)
     before = {question: ranking(source, encoder, question, None) for question in QUESTIONS}
     calls = len(encoder.calls)
-    target_uri = "vectors/milvus.db" if direction.startswith("faiss") else "faiss"
+    target_uri = milvus_value if direction.startswith("faiss") else "faiss"
     report = migrate_index(source, target_uri, parse_location(target_uri, home), progress=False)
     assert len(encoder.calls) == calls  # nothing re-embedded
     stored = load_settings(home)
@@ -190,9 +203,9 @@ def test_migrating_to_the_store_in_use_is_refused(tmp_path: Path, fake_encoder) 
         migrate_index(settings, "faiss", parse_location("faiss", settings.home), progress=False)
 
 
-def test_changing_the_milvus_index_type_rebuilds_into_a_new_collection(tmp_path: Path) -> None:
+def test_changing_the_milvus_index_type_rebuilds_into_a_new_collection(tmp_path: Path, milvus_value: str) -> None:
     encoder = HashingEncoder(64)
-    flat = milvus_settings(Settings(home=tmp_path / "home"))
+    flat = milvus_settings(Settings(home=tmp_path / "home"), milvus_value)
     build_index(flat, encoder, small_corpus(), progress=False)
     hnsw = dataclasses.replace(flat, milvus_index_type="HNSW")
     report = build_index(hnsw, encoder, small_corpus(), progress=False)
