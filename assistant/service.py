@@ -304,7 +304,8 @@ class Assistant:
         resolved = resolve(checked.text, conversation)
         hits = generation.searcher.search(resolved.search_text, k=SEARCH_K, filters=filters)
         years = asked_years(resolved.search_text)
-        hits = [hit for hit in hits if speaks_of(years, generation.releases.release_text(hit.release_id), hit.date)]
+        if years:  # release texts are read only for questions that name a year
+            hits = [hit for hit in hits if speaks_of(years, generation.releases.release_text(hit.release_id), hit.date)]
         # A follow-up asks for something new about the topic: retrieval needs the topic,
         # the sentence to mark is the one answering the follow-up itself ("when?").
         follow_up = resolved.question != resolved.search_text

@@ -128,17 +128,21 @@ def main(argv: list[str] | None = None) -> None:
         searcher.weight = weight
         cells = []
         for task, metric in TASKS.items():
-            fetch_k = PASSAGE_FETCH_K if task == "passage" else RELEASE_FETCH_K
-            run = run_queries(searcher, queries[task], fetch_k=fetch_k, depth=DEPTH, progress=False).run
-            scores = per_query_scores(qrels_of(queries[task]), run, [metric])
-            pairs = {query.id: query.group for query in queries[task]}
-            summary = summarize_groups(scores, pairs)
-            worst = min((label for label in summary if label != "all"), key=lambda label: summary[label][metric].mean)
-            cells.append(
-                f"{task} {summary['all'][metric].mean:.3f} / {summary[worst][metric].mean:.3f} ({worst})"
-            )
+            overall, pairs = pair_means(searcher, queries[task], task, metric)
+            worst = min(pairs, key=pairs.get)
+            cells.append(f"{task} {overall:.3f} / {pairs[worst]:.3f} ({worst})")
         print(f"w={weight:.2f}  " + "  ".join(cells), flush=True)
     setup.index.close()
+
+
+def pair_means(searcher, queries, task: str, metric: str) -> tuple[float, dict[str, float]]:  # noqa: ANN001
+    """``metric`` of ``task`` over all ``queries`` and per language pair, searched with ``searcher``."""
+    fetch_k = PASSAGE_FETCH_K if task == "passage" else RELEASE_FETCH_K
+    run = run_queries(searcher, queries, fetch_k=fetch_k, depth=DEPTH, progress=False).run
+    scores = per_query_scores(qrels_of(queries), run, [metric])
+    summary = summarize_groups(scores, {query.id: query.group for query in queries})
+    pairs = {label: values[metric].mean for label, values in summary.items() if label != "all"}
+    return summary["all"][metric].mean, pairs
 
 
 def golden(settings, encoder: CachedEncoder, weights: list[float], chunking=None) -> None:  # noqa: ANN001

@@ -21,11 +21,9 @@ import cyrtranslit
 import numpy as np
 
 from evaluation.cached_encoder import CachedEncoder
-from evaluation.metrics import per_query_scores, summarize_groups
-from evaluation.ntrex_eval import DEPTH, PASSAGE_FETCH_K, RELEASE_FETCH_K, task_queries, warm_queries
-from evaluation.retrieval import qrels_of, run_queries
+from evaluation.ntrex_eval import task_queries, warm_queries
 from experiments.dev_split import prepare_fold
-from experiments.sentence_weight import RankedChunk
+from experiments.sentence_weight import RankedChunk, pair_means
 from index import chunk_db
 from index.encoder import DOCUMENT_PROMPT, QUERY_PROMPT, load_encoder
 from index.search import normalize_question
@@ -109,16 +107,12 @@ def main(argv: list[str] | None = None) -> None:
         searcher.variant = variant
         cells = []
         for task, metric in TASKS.items():
-            fetch_k = PASSAGE_FETCH_K if task == "passage" else RELEASE_FETCH_K
-            run = run_queries(searcher, queries[task], fetch_k=fetch_k, depth=DEPTH, progress=False).run
-            scores = per_query_scores(qrels_of(queries[task]), run, [metric])
-            summary = summarize_groups(scores, {query.id: query.group for query in queries[task]})
-            pairs = {label: values[metric].mean for label, values in summary.items() if label != "all"}
+            overall, pairs = pair_means(searcher, queries[task], task, metric)
             cyrillic = [value for label, value in pairs.items() if "sr-Cyrl" in label]
             macedonian = [value for label, value in pairs.items() if "mk" in label]
             worst = min(pairs, key=pairs.get)
             cells.append(
-                f"{task}: all {summary['all'][metric].mean:.3f}, sr-Cyrl pairs {np.mean(cyrillic):.3f} "
+                f"{task}: all {overall:.3f}, sr-Cyrl pairs {np.mean(cyrillic):.3f} "
                 f"(min {min(cyrillic):.3f}), mk pairs {np.mean(macedonian):.3f} (min {min(macedonian):.3f}), "
                 f"worst {worst} {pairs[worst]:.3f}"
             )

@@ -24,6 +24,7 @@ import pytest
 from tests.assistant.test_app import free_port
 from tests.conftest import REAL_MODEL_HOME, REPO_ROOT
 from tests.documents import write_pdf
+from tests.processes import stop
 
 pytestmark = [pytest.mark.browser, pytest.mark.model]
 
@@ -101,11 +102,7 @@ def chat_server(tmp_path_factory: pytest.TempPathFactory, xss_corpus: Path) -> I
     try:
         yield url, home
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process)
 
 
 @pytest.fixture(scope="module")

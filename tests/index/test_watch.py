@@ -20,6 +20,7 @@ from index.store import open_index
 from index.watch import ChangeFlag, WatchRound, watch_corpus
 from tests.conftest import REPO_ROOT
 from tests.documents import RELEASES, write_pdf
+from tests.processes import stop
 
 ROUND_SECONDS = 120  # bound on each wait; the rounds take about a second with the fake encoder
 PDF_SENTENCE = RELEASES["bs"]["paragraphs"][2]  # type: ignore[index]
@@ -109,12 +110,7 @@ def watcher(tmp_path: Path) -> Iterator[tuple[Path, Path]]:
             pytest.fail("`assistant index watch` did not build:\n" + "".join(output))
         yield home, corpus
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process, timeout=20)
 
 
 def _quoted(client, question: str, release_id: str) -> bool:

@@ -29,6 +29,7 @@ from index.store import read_current
 from tests.fake_encoder import TrigramEncoder
 from tests.index.conftest import make_release, small_corpus
 from tests.milvus_server import LocalMilvus
+from tests.processes import stop
 
 SERVE = (
     "from experiments.fault_harness import register_hash_encoder; register_hash_encoder(); "
@@ -92,13 +93,7 @@ def start_app(home: Path, log: Path) -> AppServer:
 
 
 def stop_app(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    stop(process)
 
 
 @pytest.fixture
