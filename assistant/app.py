@@ -36,7 +36,9 @@ from assistant.service import Assistant, SearchOptions, error_answer
 
 log = logging.getLogger(__name__)
 
-DEFAULT_CONCURRENCY_LIMIT = 16
+# As many workers as the question batcher's largest batch: users who ask again as soon as they are
+# answered then share one model call per round (README, Performance).
+DEFAULT_CONCURRENCY_LIMIT = 32
 MAX_SHOWN_QUESTION_CHARS = 600  # the chat echoes at most this much of a pasted question
 TITLE = "Press release assistant"
 @dataclass

@@ -30,7 +30,7 @@ def serve_command(
     port: int = typer.Option(7860, help="TCP port."),
     auth: str | None = typer.Option(None, help="Basic auth as user:password.", envvar="ASSISTANT_AUTH"),
     threads: int = typer.Option(
-        QUESTION_THREADS, min=0, help="CPU threads for encoding questions (0: the machine's default)."
+        QUESTION_THREADS, min=0, help="CPU threads for encoding one question (0: the machine's default); questions asked together use every core."
     ),
 ) -> None:
     """Build the index if needed and open the chat."""

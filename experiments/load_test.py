@@ -3,12 +3,14 @@
     python -m experiments.load_test --start --users 20 --questions 50 --rebuild-during
     python -m experiments.load_test --url http://127.0.0.1:7860/ --users 5 --questions 10
 
-Each user is a thread with its own ``gradio_client.Client`` calling the app's
+Each user is a thread with its own connection (plain HTTP, or ``--client gradio`` for
+``gradio_client.Client``; see experiments/load_clients.py) calling the app's
 ``/ask`` API endpoint with questions in several languages (the golden set when
 present; ``--vary`` makes each call unique so no answer comes from the query
-cache), one after another. Everything is bounded: ``--users`` x ``--questions``
-calls and a global ``--deadline`` after which no call is started and waiting
-calls count as timeouts. ``--rebuild-during`` runs ``assistant index build
+cache), one after another; the users start asking together once all of them
+have connected. Everything is bounded: ``--users`` x ``--questions`` calls and a
+global ``--deadline`` after which no call is started and waiting calls count as
+timeouts. ``--rebuild-during`` runs ``assistant index build
 --rebuild`` once ``--rebuild-at`` of the calls are done: the server must keep answering,
 and since the corpus does not change, every question must get the same
 answer before, during and after the swap (after the rebuild, every distinct
@@ -43,12 +45,14 @@ import typer
 
 from evaluation.bench.stats import percentile
 from experiments.fault_harness import QUERIES
+from experiments.load_clients import CLIENTS, AskClient, connect
 from index.settings import DEFAULT_MODEL, SETTINGS_FILE, Settings, default_home
 
 ASSISTANT_MAIN = "from assistant.cli import main; main()"
 STARTUP_TIMEOUT = 900.0  # the server may first have to build the index with the real model
 ANSWER_STATUSES = ("answered", "no_answer", "invalid")
-POST_REBUILD_USER = -1  # the calls made after the rebuild finished, one per distinct question
+POST_REBUILD_USER = -1
+SLOWEST_SHOWN = 20  # the calls made after the rebuild finished, one per distinct question
 
 
 @dataclass
@@ -79,6 +83,8 @@ class LoadReport:
     wall_seconds: float
     calls: list[Call] = field(default_factory=list)
     rebuild: RebuildResult | None = None
+    cpu_seconds: dict[str, float] = field(default_factory=dict)
+    client: str = "http"
 
     @property
     def errors(self) -> list[Call]:
@@ -111,6 +117,13 @@ class LoadReport:
             "wall_seconds": round(self.wall_seconds, 2),
             "deadline_seconds": self.deadline_seconds,
             "answers_per_second": round(len(ok) / self.wall_seconds, 3) if self.wall_seconds > 0 else 0.0,
+            # where the tail is: the slowest calls with their start (seconds since the run began)
+            "client": self.client,
+            "cpu_seconds": self.cpu_seconds,  # of the load phase: simulated users, and the server when started here
+            "slowest_calls": [
+                {"user": call.user, "started": round(call.started, 2), "seconds": round(call.seconds, 2)}
+                for call in sorted(users_calls, key=lambda call: -call.seconds)[:SLOWEST_SHOWN]
+            ],
             "rebuild": None,
         }
         if self.rebuild is not None:
@@ -199,13 +212,17 @@ def run_load(
     auth: tuple[str, str] | None = None,
     rebuild_at: float = 0.25,
     vary: bool = False,
+    server_pid: int | None = None,
+    client_kind: str = "http",
 ) -> LoadReport:
     """Drive ``url`` with ``users`` threads.
 
     ``rebuild`` (returning exit code and detail) runs once ``rebuild_at`` of the calls are done.
+    ``client_kind`` is how each user connects (see :mod:`experiments.load_clients`). With
+    ``server_pid`` (a server on this machine), the report splits the CPU time of the load
+    phase between the server and this process's simulated users.
     """
-    from gradio_client import Client
-
+    clients_cpu, server_cpu = time.process_time(), process_cpu_seconds(server_pid)
     began = time.monotonic()
     stop_at = began + deadline
     calls: list[Call] = []
@@ -223,15 +240,27 @@ def run_load(
         text = questions[(number * 7 + index) % len(questions)]
         return f"{text} ({number}.{index})" if vary else text  # vary: every call misses the query cache
 
+    # Every user opens its connection (gradio_client also fetches the app's API description) before any
+    # asks, as people who already have the page open: the measured calls are answers, not set-ups.
+    connected = threading.Barrier(users)
+
+    def wait_for_the_others() -> None:
+        try:
+            connected.wait(timeout=max(0.0, stop_at - time.monotonic()))
+        except threading.BrokenBarrierError:
+            pass
+
     def user(number: int) -> None:
         try:
-            client = Client(url, verbose=False, auth=auth, analytics_enabled=False, download_files=False)
+            client = connect(client_kind, url, auth)
         except Exception as error:  # the user could not even connect: all its calls fail
+            wait_for_the_others()
             for index in range(questions_per_user):
                 failed = Call(number, question_for(number, index), time.monotonic() - began, 0.0, "exception")
                 failed.error = repr(error)
                 record(failed)
             return
+        wait_for_the_others()
         try:
             for index in range(questions_per_user):
                 if time.monotonic() >= stop_at:
@@ -258,9 +287,13 @@ def run_load(
     for thread in threads:
         thread.join(timeout=max(0.0, stop_at - time.monotonic()) + 30.0)
     wall = time.monotonic() - began  # the load phase; post-rebuild probes come after
+    cpu = {"clients": round(time.process_time() - clients_cpu, 1)}
+    server_after = process_cpu_seconds(server_pid)
+    if server_cpu is not None and server_after is not None:
+        cpu["server"] = round(server_after - server_cpu, 1)
     if rebuild_result:  # ask every question once more, surely after the swap, to compare
         try:
-            probe = Client(url, verbose=False, auth=auth, analytics_enabled=False, download_files=False)
+            probe = connect(client_kind, url, auth)
             for question in sorted({call.question for call in calls}):
                 if time.monotonic() >= stop_at:
                     break
@@ -270,15 +303,27 @@ def run_load(
             record(Call(POST_REBUILD_USER, "", time.monotonic() - began, 0.0, "exception", error=repr(error)))
     with lock:
         report = LoadReport(url, users, questions_per_user, deadline, wall, list(calls))
+    report.cpu_seconds = cpu
+    report.client = client_kind
     report.rebuild = rebuild_result[0] if rebuild_result else None
     return report
 
 
-def ask_once(client, user: int, question: str, began: float, stop_at: float) -> Call:
+def process_cpu_seconds(pid: int | None) -> float | None:
+    """User + system CPU seconds of process ``pid`` so far (Linux ``/proc``), else None."""
+    if pid is None:
+        return None
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def ask_once(client: AskClient, user: int, question: str, began: float, stop_at: float) -> Call:
     started = time.monotonic()
     try:
-        job = client.submit(question=question, api_name="/ask")
-        answer = job.result(timeout=max(0.1, stop_at - started))
+        answer = client.ask(question, timeout=max(0.1, stop_at - started))
     except TimeoutError as error:
         return Call(user, question, started - began, time.monotonic() - started, "timeout", error=repr(error))
     except Exception as error:
@@ -377,10 +422,13 @@ def main(
     auth: Annotated[str | None, typer.Option(help="user:password if the server asks for it.")] = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="Also write the report here.")] = None,
     threads: Annotated[int | None, typer.Option(help="`assistant serve --threads` with --start.")] = None,
+    client: Annotated[str, typer.Option(help=f"How users connect: {' or '.join(CLIENTS)} (experiments/load_clients.py).")] = "http",
 ) -> None:
     """Simulate concurrent users and report errors and latency percentiles."""
     if (url is None) == (not start):
         raise typer.BadParameter("give either --url or --start")
+    if client not in CLIENTS:
+        raise typer.BadParameter(f"--client must be one of {', '.join(CLIENTS)}, got {client!r}")
     if rebuild_during and url is not None and home is None:
         raise typer.BadParameter("--rebuild-during with --url needs --home (the server's ASSISTANT_HOME)")
     credentials = tuple(auth.split(":", 1)) if auth else None
@@ -405,6 +453,8 @@ def main(
             auth=credentials,  # type: ignore[arg-type]
             rebuild_at=rebuild_at,
             vary=vary,
+            server_pid=server.pid if server is not None else None,
+            client_kind=client,
         )
     finally:
         if server is not None:

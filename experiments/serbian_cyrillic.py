@@ -9,7 +9,11 @@ Both are replayed over the candidates the shipped search finds (``dense_scores``
 only re-rank those, never add new ones. Prints the headline MRR@10 and passage R@10 means over the
 pairs with Serbian Cyrillic on either side, over the Macedonian pairs, and the worst pair:
 
-    python -m experiments.serbian_cyrillic [--fold dev]
+    python -m experiments.serbian_cyrillic [--fold dev|test] [--whole-index]
+
+``--whole-index`` searches the index of all 123 articles (as ``assistant eval ntrex`` does) and scores
+only the fold's questions; the column "into sr-Cyrl" is the mean over the five pairs whose searched
+language is Serbian Cyrillic, the weak column of the test fold.
 """
 
 from __future__ import annotations
@@ -22,7 +26,8 @@ import numpy as np
 
 from evaluation.cached_encoder import CachedEncoder
 from evaluation.ntrex_eval import task_queries, warm_queries
-from experiments.dev_split import prepare_fold
+from evaluation.ntrex_eval import prepare_ntrex
+from experiments.dev_split import fold_articles, prepare_fold
 from experiments.sentence_weight import RankedChunk, pair_means
 from index import chunk_db
 from index.encoder import DOCUMENT_PROMPT, QUERY_PROMPT, load_encoder
@@ -89,11 +94,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--data", type=Path, default=Path("../shared/data/ntrex"))
     parser.add_argument("--fold", default="dev", choices=("dev", "test"))
     parser.add_argument("--limit", type=int, default=None)
+    parser.add_argument("--whole-index", action="store_true", help="search the index of all 123 articles")
     args = parser.parse_args(argv)
     settings = load_settings()
     encoder = CachedEncoder(load_encoder(settings.model, settings), settings.embedding_cache_path)
-    setup = prepare_fold(settings, encoder, args.data, args.fold, args.limit, progress=False)
-    queries = {task: task_queries(setup, task) for task in TASKS}
+    if args.whole_index:
+        setup = prepare_ntrex(settings, encoder, args.data, None)
+        articles = {article.doc_id for article in fold_articles(setup.articles, args.fold, args.limit)}
+    else:
+        setup = prepare_fold(settings, encoder, args.data, args.fold, args.limit, progress=False)
+        articles = {article.doc_id for article in setup.articles}
+    queries = {
+        task: [query for query in task_queries(setup, task) if query.id.split("|")[1] in articles] for task in TASKS
+    }
     languages = {query.text: query.lang for items in queries.values() for query in items}
     for items in queries.values():
         warm_queries(encoder, items, progress=False)
@@ -102,18 +115,19 @@ def main(argv: list[str] | None = None) -> None:
              if (chunk.language, chunk.script) == ("sr", "Cyrl") for sentence in chunk_sentences(chunk)]  # fmt: skip
     encoder.warm(views, DOCUMENT_PROMPT, progress=False)
     searcher = VariantSearcher(setup, encoder, languages)
-    print(f"fold {args.fold}: {len(setup.articles)} articles", flush=True)
+    print(f"fold {args.fold}: {len(articles)} articles", flush=True)
     for variant in VARIANTS:
         searcher.variant = variant
         cells = []
         for task, metric in TASKS.items():
             overall, pairs = pair_means(searcher, queries[task], task, metric)
             cyrillic = [value for label, value in pairs.items() if "sr-Cyrl" in label]
+            into = [value for label, value in pairs.items() if label.endswith(">sr-Cyrl")]
             macedonian = [value for label, value in pairs.items() if "mk" in label]
             worst = min(pairs, key=pairs.get)
             cells.append(
                 f"{task}: all {overall:.3f}, sr-Cyrl pairs {np.mean(cyrillic):.3f} "
-                f"(min {min(cyrillic):.3f}), mk pairs {np.mean(macedonian):.3f} (min {min(macedonian):.3f}), "
+                f"(min {min(cyrillic):.3f}), into sr-Cyrl {np.mean(into):.3f} (min {min(into):.3f}), mk pairs {np.mean(macedonian):.3f} (min {min(macedonian):.3f}), "
                 f"worst {worst} {pairs[worst]:.3f}"
             )
         print(f"{variant:15s} " + " | ".join(cells), flush=True)

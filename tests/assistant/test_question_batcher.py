@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -79,3 +80,30 @@ def test_a_failing_model_call_reaches_every_waiting_caller_and_the_next_call_wor
 def test_max_batch_must_be_positive() -> None:
     with pytest.raises(ValueError, match="max_batch"):
         BatchingEncoder(HashingEncoder(64), max_batch=0)
+
+
+class Slow(HashingEncoder):
+    def encode(self, texts, prompt_name, progress=False):  # noqa: ANN001, ANN201
+        time.sleep(0.3)
+        return super().encode(texts, prompt_name, progress)
+
+
+def test_a_leader_returns_with_its_own_vector_and_passes_the_lead_on() -> None:
+    batcher = BatchingEncoder(Slow(64), window=0.01)
+    finished: dict[str, float] = {}
+
+    def ask(text: str) -> None:
+        batcher.encode([text], "query")
+        finished[text] = time.perf_counter()
+
+    first = threading.Thread(target=ask, args=("first",))
+    first.start()
+    time.sleep(0.1)  # the first question's batch is being encoded when the second arrives
+    second = threading.Thread(target=ask, args=("second",))
+    second.start()
+    first.join(timeout=10)
+    second.join(timeout=10)
+    assert batcher.batches == [1, 1]
+    # the first caller does not wait for the second batch it no longer belongs to
+    assert finished["first"] < finished["second"] - 0.2
+    assert batcher.encode(["third"], "query").shape == (1, 64)
