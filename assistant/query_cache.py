@@ -18,7 +18,7 @@ DEFAULT_SIZE = 256
 
 
 class QueryCachingEncoder:
-    """Same ``model_id`` and vectors as ``inner``; single ``query`` texts are memoised."""
+    """Same ``model_id`` and vectors as ``inner``; ``query`` texts are memoised one by one."""
 
     def __init__(self, inner: Encoder, size: int = DEFAULT_SIZE) -> None:
         self.inner = inner
@@ -33,17 +33,18 @@ class QueryCachingEncoder:
             self._vectors.clear()
 
     def encode(self, texts: Sequence[str], prompt_name: str, progress: bool = False) -> np.ndarray:
-        if prompt_name != QUERY_PROMPT or len(texts) != 1:
+        if prompt_name != QUERY_PROMPT or not texts:
             return self.inner.encode(texts, prompt_name, progress)
-        text = texts[0]
         with self._lock:
-            cached = self._vectors.get(text)
-            if cached is not None:
+            found = {text: self._vectors[text] for text in texts if text in self._vectors}
+            for text in found:
                 self._vectors.move_to_end(text)
-                return cached[None, :].copy()
-        vector = self.inner.encode([text], prompt_name, progress)[0]
-        with self._lock:
-            self._vectors[text] = vector
-            while len(self._vectors) > self._size:
-                self._vectors.popitem(last=False)
-        return vector[None, :].copy()
+        missing = list(dict.fromkeys(text for text in texts if text not in found))
+        if missing:
+            vectors = self.inner.encode(missing, prompt_name, progress)
+            with self._lock:
+                for text, vector in zip(missing, vectors, strict=True):
+                    found[text] = self._vectors[text] = vector
+                while len(self._vectors) > self._size:
+                    self._vectors.popitem(last=False)
+        return np.stack([found[text] for text in texts]).copy()

@@ -7,8 +7,9 @@ waits ``window`` seconds for others to join, encodes up to ``max_batch`` questio
 call (a batch of short texts costs little more than one) and hands each caller its vector.
 Once its own question is encoded, the leader passes the lead to the oldest waiting caller
 and returns with its answer: a leader that went on encoding everyone else's questions
-would keep its own caller waiting as long as questions keep arriving. Only single
-``query`` encodings are batched; anything else goes straight to the inner encoder.
+would keep its own caller waiting as long as questions keep arriving. ``query`` encodings
+are batched (a caller's several texts join the same batch); other prompts go straight to
+the inner encoder.
 """
 
 from __future__ import annotations
@@ -27,11 +28,18 @@ DEFAULT_WINDOW_S = 0.01
 
 
 @dataclass
+class _Call:
+    """One caller's wait: woken when its texts are encoded or when it is handed the lead."""
+
+    wake: threading.Event = field(default_factory=threading.Event)
+    lead: bool = False
+
+
+@dataclass
 class _Request:
     text: str
-    wake: threading.Event = field(default_factory=threading.Event)  # set when finished or handed the lead
+    call: _Call
     finished: bool = False
-    lead: bool = False
     vector: np.ndarray | None = None
     error: BaseException | None = None
 
@@ -53,29 +61,30 @@ class BatchingEncoder:
         self._lock = threading.Lock()
 
     def encode(self, texts: Sequence[str], prompt_name: str, progress: bool = False) -> np.ndarray:
-        if prompt_name != QUERY_PROMPT or len(texts) != 1:
+        if prompt_name != QUERY_PROMPT or not texts:
             return self.inner.encode(texts, prompt_name, progress)
-        request = _Request(texts[0])
+        call = _Call()
+        requests = [_Request(text, call) for text in texts]
         with self._lock:
-            self._pending.append(request)
-            request.lead = not self._leading
+            self._pending.extend(requests)
+            call.lead = not self._leading
             self._leading = True
-        if request.lead:
+        if call.lead:
             time.sleep(self.window)
-        while not request.finished:
-            if request.lead:
-                self._lead(request)
+        while not all(request.finished for request in requests):
+            if call.lead:
+                self._lead(call, requests)
             else:
-                request.wake.wait()
-                request.wake.clear()
-        if request.error is not None:
-            raise request.error
-        assert request.vector is not None
-        return request.vector[None, :].copy()
+                call.wake.wait()
+                call.wake.clear()
+        for request in requests:
+            if request.error is not None:
+                raise request.error
+        return np.stack([request.vector for request in requests])
 
-    def _lead(self, own: _Request) -> None:
-        """Encode waiting questions batch by batch until ``own`` is done, then pass the lead on."""
-        while not own.finished:
+    def _lead(self, call: _Call, own: list[_Request]) -> None:
+        """Encode waiting questions batch by batch until ``own`` are done, then pass the lead on."""
+        while not all(request.finished for request in own):
             with self._lock:
                 batch = self._pending[: self.max_batch]
                 del self._pending[: self.max_batch]
@@ -90,11 +99,13 @@ class BatchingEncoder:
             finally:
                 for request in batch:
                     request.finished = True
-                    request.wake.set()
+                for waiting in {id(request.call): request.call for request in batch}.values():
+                    waiting.wake.set()
         with self._lock:
+            call.lead = False
             if not self._pending:
                 self._leading = False
                 return
-            successor = self._pending[0]
+            successor = self._pending[0].call
             successor.lead = True
         successor.wake.set()

@@ -28,6 +28,7 @@ from index import chunk_db
 from index.chunking import Chunk, ChunkingParams, chunk_release
 from index.embedding_cache import EmbeddingCache, EmbeddingStats, embed_with_cache
 from index.encoder import DOCUMENT_PROMPT, Encoder
+from index.sentence_views import with_views
 from index.sentences import Sentence, chunk_sentences
 from index.settings import Settings
 from index.vector_store import round_to_half
@@ -314,7 +315,7 @@ def _add_releases(
     chunked: list[tuple[Release, list[Chunk], list[Sentence]]] = []
     for release in releases:
         chunks = chunk_release(release, params)
-        sentences = [sentence for chunk in chunks for sentence in chunk_sentences(chunk, release.text)]
+        sentences = [sentence for chunk in chunks for sentence in with_views(chunk, chunk_sentences(chunk, release.text))]
         chunked.append((release, chunks, sentences))
     texts = [chunk.text for _, chunks, _ in chunked for chunk in chunks]
     sentence_texts = [sentence.text for _, _, sentences in chunked for sentence in sentences]
@@ -357,6 +358,9 @@ def _base_for_build(
     if base.sentences is None:
         base.close()
         return None, "the index has no sentence vectors yet"
+    if not chunk_db.has_sentence_views(base.db):
+        base.close()
+        return None, "the index has no Latin views of Serbian Cyrillic sentences yet"
     wanted = settings.store_location
     if base.location != wanted:
         base.close()

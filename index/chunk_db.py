@@ -274,7 +274,8 @@ def chunk_records(connection: sqlite3.Connection, chunk_ids: Sequence[int]) -> d
     return records
 
 
-# Every chunk's sentences (``index.sentences.chunk_sentences``), whose vectors the sentence store holds.
+# Every chunk's sentences (``index.sentences.chunk_sentences``), whose vectors the sentence store holds;
+# ``view`` marks a second vector of a sentence in another script (``index.sentence_views``).
 SENTENCE_SCHEMA = """
 CREATE TABLE IF NOT EXISTS sentences (
     id INTEGER PRIMARY KEY,
@@ -282,7 +283,8 @@ CREATE TABLE IF NOT EXISTS sentences (
     release_id TEXT NOT NULL,
     start INTEGER NOT NULL,
     "end" INTEGER NOT NULL,
-    headline INTEGER NOT NULL DEFAULT 0
+    headline INTEGER NOT NULL DEFAULT 0,
+    view INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS sentences_by_chunk ON sentences(chunk_id);
 CREATE INDEX IF NOT EXISTS sentences_by_release ON sentences(release_id);
@@ -295,10 +297,15 @@ def has_sentences(connection: sqlite3.Connection) -> bool:
     return row is not None
 
 
+def has_sentence_views(connection: sqlite3.Connection) -> bool:
+    """Whether the sentence table has the ``view`` column (generations before script views lack it)."""
+    return any(row[1] == "view" for row in connection.execute("PRAGMA table_info(sentences)"))
+
+
 def insert_sentences(connection: sqlite3.Connection, release_id: str, sentences: Sequence[Sentence]) -> None:
     connection.executemany(
-        'INSERT INTO sentences (id, chunk_id, release_id, start, "end", headline) VALUES (?, ?, ?, ?, ?, ?)',
-        [(s.id, s.chunk_id, release_id, s.start, s.end, int(s.headline)) for s in sentences],
+        'INSERT INTO sentences (id, chunk_id, release_id, start, "end", headline, view) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        [(s.id, s.chunk_id, release_id, s.start, s.end, int(s.headline), int(s.view)) for s in sentences],
     )
 
 
@@ -338,8 +345,10 @@ def sentences_of_chunks(
 
 
 def sentence_spans_of(connection: sqlite3.Connection, release_ids: Sequence[str]) -> list[tuple[str, int, int, int]]:
-    """(release id, sentence id, start, end) of every sentence of these releases, in text order."""
-    query = 'SELECT release_id, id, start, "end" FROM sentences WHERE release_id IN ({}) ORDER BY release_id, start'
+    """(release id, sentence id, start, end) of every sentence of these releases, in text order; a
+    sentence's vector in another script (a view) is left out."""
+    own = "view = 0 AND " if has_sentence_views(connection) else ""
+    query = f'SELECT release_id, id, start, "end" FROM sentences WHERE {own}release_id IN ({{}}) ORDER BY release_id, start'
     rows = _rows_where(connection, query, list(release_ids))
     return [(str(release), int(sentence), int(start), int(end)) for release, sentence, start, end in rows]
 

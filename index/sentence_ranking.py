@@ -84,14 +84,17 @@ def passage_scores(
 def sentence_scores(
     db: sqlite3.Connection, sentences: VectorStore, query: np.ndarray, chunk_ids: Sequence[int]
 ) -> dict[int, tuple[ScoredSentence, ...]]:
-    """Every sentence of the given passages with its cosine to ``query``, from the stored sentence vectors."""
+    """Every sentence of the given passages with its cosine to ``query``, from the stored sentence vectors;
+    a sentence with a view in another script gets the better of its two cosines."""
     spans = chunk_db.sentences_of_chunks(db, chunk_ids)
     ids = [row[0] for rows in spans.values() for row in rows]
     stored = sentences.vectors_of(ids) if ids else {}
     rows = [(chunk, start, end, headline, stored[sentence]) for chunk in chunk_ids
             for sentence, start, end, headline in spans.get(chunk, []) if sentence in stored]  # fmt: skip
     scores = np.stack([row[-1] for row in rows]) @ query if rows else np.zeros(0, dtype=np.float32)
-    found: dict[int, list[ScoredSentence]] = {chunk: [] for chunk in chunk_ids}
+    found: dict[int, dict[tuple[int, int], ScoredSentence]] = {chunk: {} for chunk in chunk_ids}
     for (chunk, start, end, headline, _), score in zip(rows, scores, strict=True):
-        found[chunk].append(ScoredSentence(start, end, float(score), headline))
-    return {chunk: tuple(items) for chunk, items in found.items()}
+        known = found[chunk].get((start, end))  # a sentence and its view (index.sentence_views): the better one
+        if known is None or score > known.score:
+            found[chunk][(start, end)] = ScoredSentence(start, end, float(score), headline)
+    return {chunk: tuple(items.values()) for chunk, items in found.items()}

@@ -69,6 +69,7 @@ class Sentence:
     end: int
     text: str
     headline: bool = False
+    view: bool = False  # the same sentence in another script (``index.sentence_views``), not a sentence of its own
 
 
 def sentence_id(chunk_id: int, start: int, end: int) -> int:

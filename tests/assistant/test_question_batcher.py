@@ -44,12 +44,33 @@ def test_batches_never_exceed_the_limit() -> None:
     assert max(batcher.batches) <= 5 and sum(batcher.batches) == len(QUESTIONS)
 
 
-def test_documents_and_several_texts_go_straight_to_the_model() -> None:
+def test_documents_go_straight_to_the_model_and_a_callers_several_questions_share_a_batch() -> None:
     inner = HashingEncoder(64)
     batcher = BatchingEncoder(inner)
     batcher.encode(["a passage"], "document")
-    batcher.encode(["one", "two"], "query")
-    assert inner.calls == [("document", 1), ("query", 2)] and batcher.batches == []
+    vectors = batcher.encode(["one", "two"], "query")
+    assert inner.calls == [("document", 1), ("query", 2)] and batcher.batches == [2]
+    np.testing.assert_allclose(vectors, HashingEncoder(64).encode(["one", "two"], "query"), atol=1e-6)
+
+
+def test_callers_with_several_texts_each_get_theirs_in_order() -> None:
+    batcher = BatchingEncoder(HashingEncoder(64), max_batch=3, window=0.2)
+    results: dict[int, np.ndarray] = {}
+    start = threading.Barrier(4)
+
+    def ask(number: int) -> None:
+        start.wait()
+        results[number] = batcher.encode([f"q{number} latin", f"q{number} cyrillic"], "query")
+
+    threads = [threading.Thread(target=ask, args=(number,)) for number in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    for number in range(4):
+        expected = HashingEncoder(64).encode([f"q{number} latin", f"q{number} cyrillic"], "query")
+        np.testing.assert_allclose(results[number], expected, atol=1e-6)
+    assert max(batcher.batches) <= 3 and sum(batcher.batches) == 8
 
 
 class Broken(HashingEncoder):
