@@ -20,27 +20,20 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from evaluation.bench.stats import percentile
+from experiments.local_server import free_port, wait_until_answering
 from experiments.measurement import OFF_TOPIC_QUESTIONS
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
 READY_TIMEOUT_S = 600
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def measurement_home(base_home: Path, name: str) -> Path:
@@ -75,20 +68,6 @@ def build_corpus_index(home: Path, with_ntrex: bool, ntrex_dir: Path) -> tuple[i
     return len(releases), headlines
 
 
-def wait_until_ready(url: str, process: subprocess.Popen, timeout: float = READY_TIMEOUT_S) -> float:
-    started = time.perf_counter()
-    while time.perf_counter() - started < timeout:
-        if process.poll() is not None:
-            raise RuntimeError(f"assistant serve exited with code {process.returncode} before it answered")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (loopback only)
-                if response.status == 200:
-                    return time.perf_counter() - started
-        except OSError:
-            time.sleep(0.2)
-    raise TimeoutError(f"{url} did not answer within {timeout:.0f} s")
-
-
 @app.command()
 def main(
     ntrex: Annotated[bool, typer.Option("--ntrex", help="Add all 738 NTREX-128 releases to the corpus.")] = False,
@@ -121,7 +100,7 @@ def main(
     report: dict[str, object] = {"corpus_releases": releases, "questions": len(asked), "serve_threads": threads}
     try:
         url = f"http://127.0.0.1:{port}/"
-        report["seconds_to_ready"] = round(wait_until_ready(url, process), 2)
+        report["seconds_to_ready"] = round(wait_until_answering(process, url, READY_TIMEOUT_S), 2)
         report["load_average_before"] = os.getloadavg()
         client = Client(url, verbose=False, analytics_enabled=False)
         seconds = []

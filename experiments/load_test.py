@@ -27,7 +27,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -40,12 +39,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated
 
-import httpx
 import typer
 
 from evaluation.bench.stats import percentile
 from experiments.fault_harness import QUERIES
 from experiments.load_clients import CLIENTS, AskClient, connect
+from experiments.local_server import ServerStartError, free_port, wait_until_answering
 from index.settings import DEFAULT_MODEL, SETTINGS_FILE, Settings, default_home
 
 ASSISTANT_MAIN = "from assistant.cli import main; main()"
@@ -343,12 +342,6 @@ def assistant_command(*arguments: str) -> list[str]:
     return [sys.executable, "-c", ASSISTANT_MAIN, *arguments]
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def prepare_home(home: Path | None, model: str | None) -> Path:
     """``home`` as given, or a temporary home whose settings name ``model`` (default: the provisioned model)."""
     if home is not None:
@@ -368,20 +361,12 @@ def start_server(home: Path, port: int, log_path: Path, threads: int | None = No
         process = subprocess.Popen(
             assistant_command("serve", "--port", str(port), *extra), stdout=log, stderr=subprocess.STDOUT, env=env
         )
-    url = f"http://127.0.0.1:{port}/"
-    started = time.monotonic()
-    while time.monotonic() - started < STARTUP_TIMEOUT:
-        if process.poll() is not None:
-            tail = log_path.read_text(encoding="utf-8", errors="replace")[-1500:]
-            raise RuntimeError(f"the server exited with code {process.returncode}:\n{tail}")
-        try:
-            if httpx.get(url, timeout=2.0).status_code == 200:
-                return process
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    stop_server(process)
-    raise RuntimeError(f"the server did not answer on {url} within {STARTUP_TIMEOUT:.0f} s")
+    try:
+        wait_until_answering(process, f"http://127.0.0.1:{port}/", STARTUP_TIMEOUT, log_path)
+    except ServerStartError:
+        stop_server(process)
+        raise
+    return process
 
 
 def stop_server(process: subprocess.Popen) -> None:

@@ -5,6 +5,8 @@
 - ``question``: a Serbian Cyrillic question is also searched in Latin script, and each passage
   keeps the better of its two combined scores.
 
+Since the index stores Latin views itself (index/sentence_views.py), ``shipped`` on an index built
+after that change already includes them; the README's "neither" row was measured on an older index.
 Both are replayed over the candidates the shipped search finds (``dense_scores``), so a view can
 only re-rank those, never add new ones. Prints the headline MRR@10 and passage R@10 means over the
 pairs with Serbian Cyrillic on either side, over the Macedonian pairs, and the worst pair:

@@ -21,12 +21,12 @@ import functools
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from experiments.local_server import free_port
 
 START_TIMEOUT = 180.0  # a restart on an old folder can wait about 50 s for etcd sessions
 GRACEFUL_STOP_SECONDS = 10
@@ -39,12 +39,6 @@ PID_FILE = Path("/run/milvus/standalone.pid")  # fixed by the binary: one standa
 
 class MilvusStartError(RuntimeError):
     """The server did not become healthy; the message carries the reason and the log tail."""
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _pids_running(executable: Path) -> list[int]:

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import html
 import json
-import socket
 from pathlib import Path
 
 import gradio as gr
@@ -12,15 +11,10 @@ import pytest
 from assistant.app import ChatHandlers, ChatSession, build_app
 from assistant.feedback import read_feedback
 from assistant.service import Assistant
+from experiments.local_server import free_port
 from tests.assistant.test_render import assert_inert
 
 XSS_QUESTION = "Granična policija je dobila nove termovizijske kamere za nadzor granice"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def ask(handlers: ChatHandlers, question: str, session: ChatSession | None = None, history=None):

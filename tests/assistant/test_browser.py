@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.assistant.test_app import free_port
+from experiments.local_server import free_port
 from tests.conftest import REAL_MODEL_HOME, REPO_ROOT
 from tests.documents import write_pdf
 from tests.processes import stop

@@ -10,7 +10,7 @@ from assistant.server import ServeError, ensure_index, parse_auth, serve
 from index.encoder import load_encoder
 from index.settings import REPO_CORPUS, Settings
 from index.store import open_index, read_current
-from tests.assistant.test_app import free_port
+from experiments.local_server import free_port
 
 
 @pytest.mark.parametrize(

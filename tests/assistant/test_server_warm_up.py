@@ -8,7 +8,7 @@ import pytest
 from assistant import server
 from index.settings import REPO_CORPUS, Settings
 from tests.reliability.conftest import FAKE_MODEL
-from tests.reliability.test_security import free_port
+from experiments.local_server import free_port
 
 
 def test_serve_runs_the_model_on_one_question_before_the_port_opens(

@@ -10,7 +10,7 @@ import pytest
 from assistant.server import serve
 from experiments.load_clients import LoadClientError, connect
 from index.settings import REPO_CORPUS, Settings
-from tests.reliability.test_security import free_port
+from experiments.local_server import free_port
 
 QUESTION = "Who organised the meeting of the heads of border police?"
 

@@ -15,7 +15,7 @@ from index.build import build_index
 from index.encoder import load_encoder
 from index.settings import REPO_CORPUS, Settings
 from index.store import read_current
-from tests.reliability.test_security import free_port
+from experiments.local_server import free_port
 
 USERS = 4
 QUESTIONS = 6

@@ -132,7 +132,7 @@ def test_watched_folder_release_is_quoted_then_gone(watcher: tuple[Path, Path], 
     from gradio_client import Client
 
     from assistant.server import serve
-    from tests.assistant.test_app import free_port
+    from experiments.local_server import free_port
 
     home, corpus = watcher
     settings = load_settings(home).with_overrides(model="fake:64", corpus_dir=corpus)

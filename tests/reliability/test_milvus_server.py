@@ -22,7 +22,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from experiments.load_test import free_port
+from experiments.local_server import ServerStartError, free_port, wait_until_answering
 from index.build import build_index
 from index.settings import SETTINGS_FILE, Settings, load_settings
 from index.store import read_current
@@ -78,18 +78,12 @@ def start_app(home: Path, log: Path) -> AppServer:
             stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True,
         )  # fmt: skip
     url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"assistant serve exited with {process.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            if httpx.get(url, timeout=2.0).status_code == 200:
-                return AppServer(process, url, log)
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    stop_app(process)
-    raise AssertionError(f"assistant serve did not answer on {url} within {STARTUP_SECONDS:.0f} s")
+    try:
+        wait_until_answering(process, url, STARTUP_SECONDS, log)
+    except ServerStartError:
+        stop_app(process)
+        raise
+    return AppServer(process, url, log)
 
 
 def stop_app(process: subprocess.Popen) -> None:

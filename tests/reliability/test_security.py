@@ -24,6 +24,7 @@ from assistant.feedback import append_feedback, make_record
 from assistant.server import serve
 from assistant.service import Assistant
 from corpus.loader import load_corpus
+from experiments.local_server import free_port
 from index.build import build_index
 from index.settings import REPO_CORPUS, Settings
 from tests.assistant.test_render import assert_inert
@@ -34,12 +35,6 @@ PASSWD_LINE = "root:x:0:"
 MARKUP_FILE_NAME = '"><img src=x onerror=alert(1)> [x](javascript:alert(1)).txt'
 RICH_MARKUP_TITLE = "[bold red]PWNED[/bold red] [link=file:///etc/passwd]click[/link]"
 UPLOAD_COMPONENTS = (gr.File, gr.UploadButton, gr.Image, gr.Audio, gr.Video, gr.MultimodalTextbox, gr.Gallery)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def small_corpus(folder: Path) -> Path:
